@@ -1,0 +1,114 @@
+"""Detail Desk: hire off-duty police officers online, with exact quotes and self-service bookings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from portal import config as settings
+from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
+    """Build the portal. ``config`` (a mapping or an object with upper-case attributes) wins over
+    the environment; a mapping with ``TESTING`` starts from the test defaults instead."""
+    app = Flask(__name__, instance_relative_config=True)
+    overrides = _as_mapping(config)
+    instance = Path(app.instance_path)
+    if overrides.get("TESTING"):
+        app.config.update(settings.from_environment(instance, {"DETAIL_DESK_ENV": "testing"}))
+        app.config.update(settings.testing_defaults(instance))
+    else:
+        app.config.update(settings.from_environment(instance))
+    app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        instance.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    _init_login(app)
+
+    from portal.security import init_security_headers
+
+    init_security_headers(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _as_mapping(config: Mapping[str, Any] | object | None) -> dict[str, Any]:
+    if config is None:
+        return {}
+    if isinstance(config, Mapping):
+        return dict(config)
+    return {k: getattr(config, k) for k in dir(config) if k.isupper()}
+
+
+def _init_login(app: Flask) -> None:
+    from portal.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.agency.views import bp as agency_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.employer.views import bp as employer_bp
+    from portal.main.views import bp as main_bp
+
+    for bp in (main_bp, auth_bp, employer_bp, agency_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def _register_errors(app: Flask) -> None:
+    messages = {
+        400: ("Bad request", "The request could not be understood. Please go back and try again."),
+        403: ("Not allowed", "Your account does not have access to this page."),
+        404: ("Page not found", "We could not find that page. It may have moved, or the link is wrong."),
+        405: ("Not allowed", "That action is not available here."),
+        413: ("File too large", "The upload is larger than we accept. Please choose a smaller file."),
+        429: ("Too many attempts", "Too many attempts in a short time. Please wait a minute and try again."),
+        500: ("Something went wrong", "We could not complete that. Nothing was lost; please try again."),
+    }
+
+    def render_error(code: int, detail: str | None = None):
+        title, message = messages[code]
+        if request.path.startswith("/api/"):
+            return {"errors": [{"field": None, "message": detail or message}]}, code
+        return render_template("error.html", code=code, title=title, message=detail or message), code
+
+    for code in messages:
+        app.register_error_handler(code, lambda e, code=code: render_error(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e: CSRFError):
+        return render_error(400, "Your form expired or was sent from another site. Reload the page and try again.")
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from portal import formatting
+
+    app.jinja_env.filters["money"] = formatting.money
+    app.jinja_env.filters["local_dt"] = formatting.local_datetime
+    app.jinja_env.globals["htmx_url"] = lambda: app.config["HTMX_URL"]
+    app.jinja_env.globals["htmx_sri"] = lambda: app.config["HTMX_SRI"]

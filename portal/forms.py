@@ -1,0 +1,34 @@
+"""Form pieces shared by several blueprints."""
+
+from __future__ import annotations
+
+import re
+
+from wtforms import SelectChoice, ValidationError
+
+US_STATES = {
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+    "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+}
+STATE_CHOICES = [SelectChoice("", "Choose a state")] + [SelectChoice(s, s) for s in sorted(US_STATES)]
+
+_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+_PHONE_CHARS = re.compile(r"^[0-9+().\-\s]+$")
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def us_zip(form, field) -> None:
+    if field.data and not _ZIP.match(field.data):
+        raise ValidationError("Enter a 5-digit ZIP code, like 64106 or 64106-1234.")
+
+
+def phone_number(form, field) -> None:
+    if not field.data:
+        return
+    digits = re.sub(r"\D", "", field.data)
+    if not _PHONE_CHARS.match(field.data) or not 10 <= len(digits) <= 15:
+        raise ValidationError("Enter a phone number with area code, like (816) 555-0100.")

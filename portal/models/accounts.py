@@ -1,0 +1,157 @@
+"""Employer organisations, users and their roles, and employer approvals by agencies."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.agencies import Agency
+from portal.models.types import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    EMPLOYER = "employer"
+    AGENCY_STAFF = "agency_staff"
+    AGENCY_ADMIN = "agency_admin"
+    SITE_ADMIN = "site_admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            "employer": "Employer member",
+            "agency_staff": "Agency staff",
+            "agency_admin": "Agency administrator",
+            "site_admin": "Site administrator",
+        }[self.value]
+
+    @property
+    def is_agency(self) -> bool:
+        return self in (Role.AGENCY_STAFF, Role.AGENCY_ADMIN)
+
+
+class ApprovalStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    SUSPENDED = "suspended"
+
+
+def _values(enum_cls: type[enum.StrEnum]) -> str:
+    return ", ".join(f"'{m.value}'" for m in enum_cls)
+
+
+class Organisation(db.Model):
+    """An employer: the business or event organiser that hires officers."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    street: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(2))
+    zip_code: Mapped[str] = mapped_column(String(10))
+    contact_name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[User]] = relationship(back_populates="organisation")
+    approvals: Mapped[list[EmployerApproval]] = relationship(
+        back_populates="organisation", foreign_keys="EmployerApproval.organisation_id"
+    )
+
+    @property
+    def address(self) -> str:
+        return f"{self.street}, {self.city}, {self.state} {self.zip_code}"
+
+    def approval_for(self, agency: Agency) -> EmployerApproval | None:
+        return next((a for a in self.approvals if a.agency_id == agency.id), None)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_values(Role)})", name="role_known"),
+        CheckConstraint(
+            "(role = 'employer') = (organisation_id IS NOT NULL)", name="employer_has_organisation"
+        ),
+        CheckConstraint(
+            "(role IN ('agency_staff', 'agency_admin')) = (agency_id IS NOT NULL)", name="agency_user_has_agency"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+    agency: Mapped[Agency | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_employer(self) -> bool:
+        return self.role == Role.EMPLOYER
+
+    @property
+    def is_agency_user(self) -> bool:
+        return self.role_enum.is_agency
+
+    @property
+    def is_agency_admin(self) -> bool:
+        return self.role == Role.AGENCY_ADMIN
+
+    @property
+    def is_site_admin(self) -> bool:
+        return self.role == Role.SITE_ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class EmployerApproval(db.Model):
+    """Whether an agency has approved an employer organisation to hire its officers."""
+
+    __tablename__ = "employer_approvals"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "agency_id", name="uq_employer_approvals_organisation_agency"),
+        CheckConstraint(f"status IN ({_values(ApprovalStatus)})", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ApprovalStatus.PENDING)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    organisation: Mapped[Organisation] = relationship(back_populates="approvals", foreign_keys=[organisation_id])
+    agency: Mapped[Agency] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def status_enum(self) -> ApprovalStatus:
+        return ApprovalStatus(self.status)

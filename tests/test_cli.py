@@ -1,0 +1,56 @@
+"""flask seed-demo and flask users create."""
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Agency, Role, User
+
+
+def test_seed_demo_is_idempotent(runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "employer@example.com" in first.output
+    assert "coordinator@kcpd.example.com" in first.output
+    counts = (db.session.scalar(select(func.count(Agency.id))), db.session.scalar(select(func.count(User.id))))
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert counts == (db.session.scalar(select(func.count(Agency.id))), db.session.scalar(select(func.count(User.id))))
+    assert counts == (4, 6)
+    zones = dict(db.session.execute(select(Agency.slug, Agency.time_zone)).all())
+    assert zones == {
+        "kcpd": "America/Chicago", "mesa": "America/Phoenix",
+        "west-valley-city": "America/Denver", "tucson": "America/Phoenix",
+    }
+
+
+def test_demo_logins_work(runner, client):
+    runner.invoke(args=["seed-demo"])
+    from tests.conftest import post_form
+
+    for email, home in [("employer@example.com", "/employer/"), ("coordinator@mesa.example.com", "/agency/"),
+                        ("admin@example.com", "/admin/")]:
+        c = client.application.test_client()
+        response = post_form(c, "/auth/login", {"email": email, "password": "detail-desk-demo"})
+        assert response.headers["Location"].endswith(home), email
+
+
+def test_users_create_agency_staff(runner, agencies):
+    result = runner.invoke(
+        args=["users", "create", "--role", "agency-staff", "--agency", "kcpd", "--email", "Sam@KCPD.example.com",
+              "--password", "a long enough passphrase"]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "sam@kcpd.example.com"))
+    assert user.role == Role.AGENCY_STAFF and user.agency.slug == "kcpd"
+
+
+def test_users_create_reports_problems(runner, agencies):
+    unknown = runner.invoke(args=["users", "create", "--role", "agency-staff", "--agency", "nope", "--email",
+                                  "a@example.com", "--password", "a long enough passphrase"])
+    assert unknown.exit_code == 2 and "No agency with slug 'nope'" in unknown.output
+    weak = runner.invoke(args=["users", "create", "--role", "agency-admin", "--agency", "mesa", "--email",
+                               "b@example.com", "--password", "short"])
+    assert weak.exit_code == 2 and "password: Use at least 12 characters." in weak.output
+    no_agency = runner.invoke(args=["users", "create", "--role", "agency-staff", "--email", "c@example.com",
+                                    "--password", "a long enough passphrase"])
+    assert no_agency.exit_code == 2 and "Agency users belong to an agency" in no_agency.output
