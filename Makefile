@@ -36,6 +36,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
+# Local development settings (a generated dev secret, SQLite under instance/) unless set already.
+run: export DETAIL_DESK_ENV ?= development
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
