@@ -1,0 +1,57 @@
+"""Detail Desk pricing engine: pure, standard library only.
+
+Everything money-related is decided here: rate cards (``load_card``/``check_card``),
+request validation (``parse_request``), quotes (``quote``), cancellation fees and
+deposits. Time is always passed in; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .cancellation import cancellation_fee, reduction_fee, shift_cancellation_fee
+from .card import RateCard
+from .engine import Line, Quote, ShiftQuote, Step, quote
+from .money import format_cents, parse_amount, round_half_up
+from .request import FieldError, QuoteRequest, RequestError, ShiftRequest, parse_request
+from .screening import Approval, Notice
+from .validate import CardError, Problem, check_card, load_card
+
+__all__ = [
+    "SEED_CARD_DIR",
+    "SEED_SLUGS",
+    "Approval",
+    "CardError",
+    "FieldError",
+    "Line",
+    "Notice",
+    "Problem",
+    "Quote",
+    "QuoteRequest",
+    "RateCard",
+    "RequestError",
+    "ShiftQuote",
+    "ShiftRequest",
+    "Step",
+    "cancellation_fee",
+    "check_card",
+    "format_cents",
+    "load_card",
+    "load_seed_card",
+    "parse_amount",
+    "parse_request",
+    "quote",
+    "reduction_fee",
+    "round_half_up",
+    "shift_cancellation_fee",
+]
+
+SEED_CARD_DIR = Path(__file__).resolve().parent.parent / "rate_cards"
+SEED_SLUGS = ("kcpd", "mesa", "west-valley-city", "tucson")
+
+
+def load_seed_card(slug: str) -> RateCard:
+    """One of the shipped cards in ``portal/rate_cards/`` (raises ``CardError`` if it is broken)."""
+    if slug not in SEED_SLUGS:
+        raise KeyError(slug)
+    return load_card((SEED_CARD_DIR / f"{slug}.toml").read_text(encoding="utf-8"))

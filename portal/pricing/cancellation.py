@@ -1,0 +1,195 @@
+"""Cancellation fees, the dated cancellation schedule and the deposit (spec sections 4 and 5).
+
+A shift is priced on cancellation at the moment ``t`` it is asked for, after the
+agency has approved the booking (before approval nothing is owed: callers check
+that). The card's windows are consulted tightest first: the first window with
+``start - t < window`` decides what is owed; a window without a length applies at
+any time after approval. A shift that has started is no longer cancelled (it is
+invoiced) and drops out.
+
+Moments are taken to the minute (seconds are dropped), like every time in the
+portal: "start - t < 72 h" then opens the window one minute after ``start - 72 h``,
+which is where the dated steps change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from fractions import Fraction
+from itertools import pairwise
+
+from .card import CancellationWindow, RateCard
+from .engine import Group, Quote, ShiftQuote, Step, WindowFee
+from .money import format_cents, round_half_up, round_line
+
+__all__ = [
+    "cancellation_fee",
+    "deposit_for",
+    "reduction_fee",
+    "shift_cancellation_fee",
+    "steps_for",
+    "window_fees",
+]
+
+
+def _minute(at: datetime) -> int:
+    if at.tzinfo is None:
+        raise TypeError("at must be an aware datetime")
+    return int(at.timestamp()) // 60
+
+
+def _fee(card: RateCard, sq: ShiftQuote, w: CancellationWindow,
+         groups: Iterable[tuple[Group, int]]) -> tuple[int, bool]:
+    """Fee of cancelling ``count`` positions of each group inside window ``w``; (cents, admin unpublished)."""
+    groups = [(g, n) for g, n in groups if n > 0]
+    total = 0
+    if w.pay in ("minimum", "greater_of_worked_and_minimum"):
+        by_rate: dict[int, int] = {}
+        for g, n in groups:
+            by_rate[g.start_rate] = by_rate.get(g.start_rate, 0) + n
+        total += sum(round_line(rate, n, sq.minimum_minutes) for rate, n in by_rate.items())
+    elif w.pay == "full_shift":
+        pieces: dict[tuple[int, int], int] = {}
+        for g, n in groups:
+            for pc in g.pieces:
+                pieces[pc] = pieces.get(pc, 0) + n
+        total += sum(round_line(rate, n, minutes) for (rate, minutes), n in pieces.items())
+    unpublished = False
+    if w.admin != "none":
+        a = card.admin_fee
+        def minutes_of(g: Group) -> int:
+            if w.admin == "minimum_hours":
+                return sq.minimum_minutes
+            return min(g.billed_minutes, w.admin_hours * 60)
+        if a.kind == "unpublished" or (a.kind in ("included", "per_hour") and a.rate is None):
+            unpublished = True
+        elif a.kind == "percent" and a.percent is not None:
+            total += sum(round_half_up(Fraction(g.start_rate * n * minutes_of(g), 60) * a.percent / 100)
+                         for g, n in groups)
+        elif a.rate is not None:
+            by_minutes: dict[int, int] = {}
+            for g, n in groups:
+                m = minutes_of(g)
+                by_minutes[m] = by_minutes.get(m, 0) + n
+            total += sum(round_line(a.rate, n, m) for m, n in by_minutes.items())
+    total += w.flat_per_position * sum(n for _, n in groups)
+    return total, unpublished
+
+
+def window_fees(card: RateCard, sq: ShiftQuote) -> tuple[WindowFee, ...]:
+    """The whole-shift fee inside each window, tightest first (card order is already tightest first)."""
+    out = []
+    for w in card.cancellation:
+        fee, unpublished = _fee(card, sq, w, ((g, g.count) for g in sq.groups))
+        out.append(WindowFee(w.minutes, fee, w.flat_per_booking, unpublished))
+    return tuple(out)
+
+
+def _window_at(fees: tuple[WindowFee, ...], lead: int) -> int | None:
+    for i, wf in enumerate(fees):
+        if wf.minutes is None or lead < wf.minutes:
+            return i
+    return None
+
+
+def _shift_at(sq: ShiftQuote, t: int) -> tuple[int, int]:
+    if t >= sq.start_min:
+        return 0, 0
+    i = _window_at(sq.window_fees, sq.start_min - t)
+    if i is None:
+        return 0, 0
+    wf = sq.window_fees[i]
+    return wf.fee_cents, wf.booking_flat_cents
+
+
+def _booking_at(shifts: Iterable[ShiftQuote], t: int) -> int:
+    fee = flat = 0
+    for sq in shifts:
+        f, b = _shift_at(sq, t)
+        fee += f
+        flat = max(flat, b)
+    return fee + flat
+
+
+def cancellation_fee(quote: Quote, at: datetime) -> int:
+    """Fee for cancelling the whole approved booking at ``at`` (shifts already started drop out)."""
+    return _booking_at(quote.shifts, _minute(at))
+
+
+def shift_cancellation_fee(quote: Quote, index: int, at: datetime) -> int:
+    """Fee for cancelling one shift of an approved booking (a per-booking flat fee is not included)."""
+    return _shift_at(quote.shifts[index], _minute(at))[0]
+
+
+def reduction_fee(quote: Quote, index: int, remove: Mapping[str, int], at: datetime) -> int:
+    """Fee for removing ``remove`` (rank -> count) positions from shift ``index`` at ``at``.
+
+    Positions without a vehicle are removed before positions with one. Raises
+    ``ValueError`` if more positions of a rank are removed than the shift has.
+    """
+    sq = quote.shifts[index]
+    t = _minute(at)
+    have = dict(sq.positions)
+    for rk, n in remove.items():
+        if n < 0 or n > have.get(rk, 0):
+            raise ValueError(f"cannot remove {n} {rk} position(s) from shift {index + 1}")
+    if t >= sq.start_min:
+        return 0
+    i = _window_at(sq.window_fees, sq.start_min - t)
+    if i is None:
+        return 0
+    left = dict(remove)
+    chosen: list[tuple[Group, int]] = []
+    for g in sorted(sq.groups, key=lambda g: g.vehicle):
+        n = min(left.get(g.rank, 0), g.count)
+        if n:
+            chosen.append((g, n))
+            left[g.rank] -= n
+    return _fee(quote.card, sq, quote.card.cancellation[i], chosen)[0]
+
+
+def deposit_for(shifts: list[ShiftQuote], total: int) -> int:
+    """Sum of each shift's fee one minute before its start (plus the largest per-booking flat fee), capped."""
+    fee = flat = 0
+    for sq in shifts:
+        f, b = _shift_at(sq, sq.start_min - 1)
+        fee += f
+        flat = max(flat, b)
+    return min(total, fee + flat)
+
+
+def _label_time(dt: datetime) -> str:
+    return f"{dt:%a} {dt.day} {dt:%b %Y %H:%M}"
+
+
+def steps_for(card: RateCard, shifts: list[ShiftQuote]) -> tuple[Step, ...]:
+    """Consecutive ``[from, until)`` steps up to the start of the last shift; the first from is None."""
+    last = max(s.start_min for s in shifts)
+    points = set()
+    for sq in shifts:
+        points.add(sq.start_min)
+        for wf in sq.window_fees:
+            if wf.minutes is not None:
+                points.add(sq.start_min - wf.minutes + 1)
+    ordered = sorted(p for p in points if p < last)
+    bounds: list[int | None] = [None, *ordered, last]
+    raw: list[list[int | None]] = []
+    for a, b in pairwise(bounds):
+        assert b is not None
+        fee = _booking_at(shifts, a if a is not None else b - 1)
+        if raw and raw[-1][2] == fee:
+            raw[-1][1] = b
+        else:
+            raw.append([a, b, fee])
+    zone = card.zone
+    steps = []
+    for a, b, fee in raw:
+        assert b is not None and fee is not None
+        until = datetime.fromtimestamp(b * 60, zone)
+        start = None if a is None else datetime.fromtimestamp(a * 60, zone)
+        end_txt = _label_time(until) + (" (start)" if b == last else "")
+        label = (f"From approval until {end_txt}: {format_cents(fee)}" if start is None
+                 else f"From {_label_time(start)} until {end_txt}: {format_cents(fee)}")
+        steps.append(Step(start, until, fee, label))
+    return tuple(steps)

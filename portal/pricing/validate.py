@@ -1,0 +1,746 @@
+"""Read a TOML rate card, report every problem with its location, build a :class:`RateCard`.
+
+``check_card(text)`` returns all problems (never just the first); ``load_card(text)``
+returns the card or raises :class:`CardError` carrying the same problems. The format
+is documented field by field in ``docs/rate-cards.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, time
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .card import (
+    AdminFee,
+    CancellationWindow,
+    Charge,
+    Effect,
+    JobType,
+    Jurisdiction,
+    LimitRule,
+    NoticePeriod,
+    Rank,
+    RateCard,
+    Schedule,
+    ScreeningQuestion,
+    Source,
+    Staffing,
+    SupervisorRule,
+    Tier,
+    VehicleFee,
+    VenueKind,
+)
+from .holidays import RULE_KINDS, WEEKDAYS, HolidayRule
+from .money import AmountError, parse_amount, parse_fraction
+
+__all__ = ["CardError", "Problem", "check_card", "load_card"]
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+HOURS_RE = re.compile(r"^\d{1,4}(\.\d{1,4})?$")
+
+EFFECTS = ("block", "approval", "minimum", "notice")
+PREMIUMS = ("rates", "multiplier", "surcharge")
+WHENS = ("holiday", "notice", "selectable", "daily_window", "after_hours")
+VEHICLE_FEES = ("none", "per_hour", "first_hour", "flat")
+ADMIN_KINDS = ("none", "included", "per_hour", "percent", "unpublished")
+PAYS = ("none", "minimum", "greater_of_worked_and_minimum", "full_shift")
+ADMIN_PARTS = ("none", "first_hours", "minimum_hours")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a card: ``location`` is a dotted path (``schedules.regular.rates``)."""
+
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class CardError(ValueError):
+    """A card that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems[:5]) + (" ..." if len(problems) > 5 else ""))
+
+
+class _TomlFloat(str):
+    """Marks a bare TOML float so that we can ask for a quoted amount instead."""
+
+
+_MISSING = object()
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.sources: dict[str, Source] = {}
+
+    def add(self, loc: str, msg: str) -> None:
+        self.problems.append(Problem(loc, msg))
+
+    # -- structure ---------------------------------------------------------------
+    def table(self, value: Any, loc: str, allowed: tuple[str, ...] | None = None) -> dict[str, Any]:
+        if value is _MISSING or value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.add(loc, f"expected a table, got {_describe(value)}")
+            return {}
+        if allowed is not None:
+            for k in value:
+                if k not in allowed:
+                    self.add(_join(loc, k), f"unknown field (known here: {', '.join(allowed)})")
+        return value
+
+    def array(self, value: Any, loc: str) -> list[Any]:
+        if value is _MISSING or value is None:
+            return []
+        if not isinstance(value, list):
+            self.add(loc, f"expected a list, got {_describe(value)}")
+            return []
+        return value
+
+    # -- scalars -----------------------------------------------------------------
+    def string(self, t: dict[str, Any], key: str, loc: str, *, required: bool = False, default: str = "",
+               choices: tuple[str, ...] | None = None) -> str:
+        v = t.get(key, _MISSING)
+        where = _join(loc, key)
+        if v is _MISSING:
+            if required:
+                self.add(where, "required")
+            return default
+        if not isinstance(v, str) or isinstance(v, _TomlFloat):
+            self.add(where, f"expected text, got {_describe(v)}")
+            return default
+        if choices is not None and v not in choices:
+            self.add(where, f'expected one of {", ".join(choices)}, got "{v}"')
+            return default
+        if required and not v.strip():
+            self.add(where, "must not be empty")
+        return v
+
+    def key(self, t: dict[str, Any], key: str, loc: str, *, required: bool = True) -> str:
+        v = self.string(t, key, loc, required=required)
+        if v and not KEY_RE.match(v):
+            self.add(_join(loc, key), f'expected a key of lower-case letters, digits, "_" or "-", got "{v}"')
+        return v
+
+    def boolean(self, t: dict[str, Any], key: str, loc: str, default: bool = False) -> bool:
+        v = t.get(key, _MISSING)
+        if v is _MISSING:
+            return default
+        if not isinstance(v, bool):
+            self.add(_join(loc, key), f"expected true or false, got {_describe(v)}")
+            return default
+        return v
+
+    def integer(self, t: dict[str, Any], key: str, loc: str, *, required: bool = False, default: int = 0,
+                lo: int = 0, hi: int = 10**9) -> int:
+        v = t.get(key, _MISSING)
+        where = _join(loc, key)
+        if v is _MISSING:
+            if required:
+                self.add(where, "required")
+            return default
+        if isinstance(v, bool) or not isinstance(v, int):
+            self.add(where, f"expected a whole number, got {_describe(v)}")
+            return default
+        if not lo <= v <= hi:
+            self.add(where, f"expected a number from {lo} to {hi}, got {v}")
+            return default
+        return v
+
+    def amount(self, t: dict[str, Any], key: str, loc: str, *, required: bool = False) -> int | None:
+        v = t.get(key, _MISSING)
+        where = _join(loc, key)
+        if v is _MISSING:
+            if required:
+                self.add(where, 'required (an amount like "85.50")')
+            return None
+        return self.amount_value(v, where)
+
+    def amount_value(self, v: Any, where: str) -> int | None:
+        if isinstance(v, _TomlFloat):
+            self.add(where, f'write the amount in quotes, like "{v}" (a TOML number cannot hold cents exactly)')
+            return None
+        if isinstance(v, int) and not isinstance(v, bool):
+            self.add(where, f'write the amount in quotes, like "{v}.00"')
+            return None
+        try:
+            return parse_amount(v)
+        except AmountError as e:
+            self.add(where, str(e))
+            return None
+
+    def minutes(self, t: dict[str, Any], key: str, loc: str, *, required: bool = False,
+                lo_minutes: int = 0, hi_minutes: int = 24 * 60 * 400) -> int | None:
+        """Hours given as a whole number (3) or quoted decimal ("2.5"), as whole minutes."""
+        v = t.get(key, _MISSING)
+        where = _join(loc, key)
+        if v is _MISSING:
+            if required:
+                self.add(where, "required (a number of hours)")
+            return None
+        if isinstance(v, _TomlFloat):
+            self.add(where, f'write fractional hours in quotes, like "{v}"')
+            return None
+        if isinstance(v, bool) or not isinstance(v, int | str):
+            self.add(where, f"expected a number of hours, got {_describe(v)}")
+            return None
+        if isinstance(v, str) and not HOURS_RE.match(v):
+            self.add(where, f'expected a number of hours like 3 or "2.5", got "{v}"')
+            return None
+        m = Fraction(v) * 60
+        if m.denominator != 1:
+            self.add(where, f"{v} hours is not a whole number of minutes")
+            return None
+        if not lo_minutes <= int(m) <= hi_minutes:
+            self.add(where, f"expected between {lo_minutes / 60:g} and {hi_minutes / 60:g} hours, got {v}")
+            return None
+        return int(m)
+
+    def clock(self, t: dict[str, Any], key: str, loc: str) -> time | None:
+        v = self.string(t, key, loc, required=True)
+        if not v:
+            return None
+        m = TIME_RE.match(v)
+        if m is None:
+            self.add(_join(loc, key), f'expected a time like "23:00", got "{v}"')
+            return None
+        return time(int(m.group(1)), int(m.group(2)))
+
+    def cite(self, t: dict[str, Any], loc: str, key: str = "source") -> str:
+        """``source = "ID"`` or ``"ID#SECTION"`` -> "file-or-title, SECTION"."""
+        v = self.string(t, key, loc)
+        if not v:
+            return ""
+        sid, _, section = v.partition("#")
+        src = self.sources.get(sid.strip())
+        if src is None:
+            known = ", ".join(self.sources) or "none defined"
+            self.add(_join(loc, key), f'unknown source "{sid.strip()}" (sources: {known})')
+            return v
+        base = src.file or src.title
+        return f"{base}, {section.strip()}" if section.strip() else base
+
+
+def _join(loc: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{loc}[{key}]"
+    return f"{loc}.{key}" if loc else key
+
+
+def _describe(v: Any) -> str:
+    if isinstance(v, _TomlFloat):
+        return f"the number {v}"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, dict):
+        return "a table"
+    if isinstance(v, list):
+        return "a list"
+    return repr(v)
+
+
+TOP_KEYS = (
+    "slug", "name", "short_name", "time_zone", "effective", "notes", "jurisdiction", "sources", "ranks",
+    "job_types", "minimum_hours", "minimum_source", "schedules", "tiers", "holidays", "vehicle",
+    "supervisors", "admin_fee", "charges", "rates_are_minimums", "cancellation",
+    "paid_full_shift_if_released_early", "screening", "notice_period", "max_shift", "staffing",
+)
+
+
+def _parse_toml(text: str) -> tuple[dict[str, Any] | None, Problem | None]:
+    try:
+        return tomllib.loads(text, parse_float=_TomlFloat), None
+    except tomllib.TOMLDecodeError as e:
+        return None, Problem("", f"not valid TOML: {e}")
+
+
+def check_card(text: str) -> list[Problem]:
+    """Every problem in the card text, each with its location. Empty list: the card is usable."""
+    return _build(text)[1]
+
+
+def load_card(text: str) -> RateCard:
+    """Parse and validate a card; raise :class:`CardError` listing every problem."""
+    card, problems = _build(text)
+    if problems or card is None:
+        raise CardError(problems)
+    return card
+
+
+def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
+    if not isinstance(text, str):
+        return None, [Problem("", "expected the card as text")]
+    data, err = _parse_toml(text)
+    if err is not None or data is None:
+        return None, [err] if err else []
+    r = _Reader()
+    r.table(data, "", TOP_KEYS)
+
+    # -- sources first: everything else cites them --------------------------------
+    for sid, sv in r.table(data.get("sources", _MISSING), "sources").items():
+        loc = _join("sources", sid)
+        st = r.table(sv, loc, ("title", "file", "url"))
+        if not KEY_RE.match(sid):
+            r.add(loc, "source ids are lower-case letters, digits, '_' or '-'")
+        r.sources[sid] = Source(sid, r.string(st, "title", loc, required=True), r.string(st, "file", loc),
+                                r.string(st, "url", loc))
+
+    slug = r.string(data, "slug", "", required=True)
+    if slug and not SLUG_RE.match(slug):
+        r.add("slug", f'expected lower-case letters, digits and "-", got "{slug}"')
+    name = r.string(data, "name", "", required=True)
+    short_name = r.string(data, "short_name", "", default=name) or name
+    tz = r.string(data, "time_zone", "", required=True)
+    if tz:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            r.add("time_zone", f'unknown IANA time zone "{tz}" (e.g. "America/Chicago")')
+            tz = ""
+    effective = _date_value(r, data, "effective", "", required=True) or date(1970, 1, 1)
+    notes = tuple(n for n in r.array(data.get("notes", _MISSING), "notes") if isinstance(n, str))
+
+    jurisdiction = None
+    if "jurisdiction" in data:
+        jt = r.table(data["jurisdiction"], "jurisdiction",
+                     ("city", "state", "state_names", "zips", "restrict", "message", "source"))
+        loc = "jurisdiction"
+        state = r.string(jt, "state", loc, required=True)
+        names = tuple(_strings(r, jt, "state_names", loc))
+        zips = tuple(_strings(r, jt, "zips", loc))
+        for i, z in enumerate(zips):
+            if not re.match(r"^\d{5}$", z):
+                r.add(f"jurisdiction.zips[{i}]", f'expected a 5-digit ZIP code, got "{z}"')
+        jurisdiction = Jurisdiction(
+            city=r.string(jt, "city", loc, required=True), state=state,
+            state_names=names or ((state,) if state else ()), zips=zips,
+            restrict=r.boolean(jt, "restrict", loc), message=r.string(jt, "message", loc),
+            source=r.cite(jt, loc))
+
+    # -- ranks ---------------------------------------------------------------------
+    ranks: list[Rank] = []
+    raw_ranks = r.array(data.get("ranks", _MISSING), "ranks")
+    if not raw_ranks:
+        r.add("ranks", "required: the ranks in order, lowest first (e.g. officer, sergeant)")
+    for i, rv in enumerate(raw_ranks):
+        loc = f"ranks[{i}]"
+        rt = r.table(rv, loc, ("key", "label"))
+        k = r.key(rt, "key", loc)
+        if k and any(x.key == k for x in ranks):
+            r.add(_join(loc, "key"), f'rank "{k}" is listed twice: rank order would be ambiguous')
+            continue
+        if k:
+            ranks.append(Rank(k, r.string(rt, "label", loc, default=k) or k))
+    rank_keys = [x.key for x in ranks]
+    lowest = rank_keys[0] if rank_keys else ""
+
+    def check_rank(value: str, where: str) -> bool:
+        if value and value not in rank_keys:
+            r.add(where, f'unknown rank "{value}" (ranks: {", ".join(rank_keys)})')
+            return False
+        return bool(value)
+
+    # -- job types -----------------------------------------------------------------
+    job_types: list[JobType] = []
+    for jk, jv in r.table(data.get("job_types", _MISSING), "job_types").items():
+        loc = _join("job_types", jk)
+        if not KEY_RE.match(jk):
+            r.add(loc, "job type keys are lower-case letters, digits, '_' or '-'")
+        jt = r.table(jv, loc, ("label", "minimum_hours", "source"))
+        job_types.append(JobType(jk, r.string(jt, "label", loc, default=jk) or jk,
+                                 r.minutes(jt, "minimum_hours", loc, hi_minutes=24 * 60),
+                                 r.cite(jt, loc)))
+
+    minimum = r.minutes(data, "minimum_hours", "", required=True, hi_minutes=24 * 60)
+    minimum_source = r.cite(data, "", "minimum_source")
+
+    # -- tiers ---------------------------------------------------------------------
+    tiers: list[Tier] = []
+    for tk, tv in r.table(data.get("tiers", _MISSING), "tiers").items():
+        loc = _join("tiers", tk)
+        if tk == "regular":
+            r.add(loc, '"regular" is the base tier and is not declared here; give its rates in each schedule')
+            continue
+        if not KEY_RE.match(tk):
+            r.add(loc, "tier keys are lower-case letters, digits, '_' or '-'")
+        tt = r.table(tv, loc, ("label", "premium", "when", "under_hours", "from", "to", "after_hours",
+                               "multiplier", "amount", "amounts", "source"))
+        premium = r.string(tt, "premium", loc, required=True, choices=PREMIUMS)
+        when = r.string(tt, "when", loc, required=True, choices=WHENS)
+        under = after = 0
+        wfrom = wto = None
+        if when == "notice":
+            under = r.minutes(tt, "under_hours", loc, required=True, lo_minutes=1) or 0
+        elif "under_hours" in tt:
+            r.add(_join(loc, "under_hours"), 'only used with when = "notice"')
+        if when == "daily_window":
+            wfrom, wto = r.clock(tt, "from", loc), r.clock(tt, "to", loc)
+            if wfrom is not None and wfrom == wto:
+                r.add(_join(loc, "to"), "the window must not start and end at the same time")
+        if when == "after_hours":
+            after = r.minutes(tt, "after_hours", loc, required=True, lo_minutes=1) or 0
+        mult = None
+        if premium == "multiplier":
+            if "multiplier" not in tt:
+                r.add(_join(loc, "multiplier"), 'required (e.g. "1.5" for time and a half)')
+            else:
+                try:
+                    mult = parse_fraction(tt["multiplier"] if not isinstance(tt["multiplier"], _TomlFloat)
+                                          else float(tt["multiplier"]), "multiplier")
+                except AmountError as e:
+                    r.add(_join(loc, "multiplier"), str(e))
+                if mult is not None and mult < 1:
+                    r.add(_join(loc, "multiplier"), "a premium multiplier must be at least 1")
+        elif "multiplier" in tt:
+            r.add(_join(loc, "multiplier"), 'only used with premium = "multiplier"')
+        surcharge, by_rank = 0, {}
+        if premium == "surcharge":
+            if "amount" not in tt and "amounts" not in tt:
+                r.add(_join(loc, "amount"), 'required: the extra per position-hour, like "5.00"')
+            surcharge = r.amount(tt, "amount", loc) or 0
+            for rk, rv in r.table(tt.get("amounts", _MISSING), _join(loc, "amounts")).items():
+                where = _join(_join(loc, "amounts"), rk)
+                if check_rank(rk, where):
+                    a = r.amount_value(rv, where)
+                    if a is not None:
+                        by_rank[rk] = a
+        else:
+            for k in ("amount", "amounts"):
+                if k in tt:
+                    r.add(_join(loc, k), 'only used with premium = "surcharge"')
+        tiers.append(Tier(tk, r.string(tt, "label", loc, default=tk.replace("_", " ").capitalize()) or tk,
+                          premium, when, under, wfrom, wto, after, mult, surcharge, by_rank, r.cite(tt, loc)))
+    tier_by_key = {t.key: t for t in tiers}
+    seen_notice: dict[tuple[bool, int], str] = {}
+    for t in tiers:
+        if t.when == "notice" and t.under_minutes:
+            k2 = (t.replaces, t.under_minutes)
+            if k2 in seen_notice:
+                r.add(f"tiers.{t.key}.under_hours",
+                      f'same notice threshold as tier "{seen_notice[k2]}": which applies would be ambiguous')
+            seen_notice[k2] = t.key
+
+    # -- schedules -----------------------------------------------------------------
+    schedules: list[Schedule] = []
+    raw_sched = r.table(data.get("schedules", _MISSING), "schedules")
+    if not raw_sched:
+        r.add("schedules", "required: at least one schedule with regular rates")
+    for sk, sv in raw_sched.items():
+        loc = _join("schedules", sk)
+        if not KEY_RE.match(sk):
+            r.add(loc, "schedule keys are lower-case letters, digits, '_' or '-'")
+        st = r.table(sv, loc, ("label", "default", "description", "rates"))
+        rates: dict[str, dict[str, int]] = {}
+        rloc = _join(loc, "rates")
+        raw_rates = r.table(st.get("rates", _MISSING), rloc)
+        for tk, tv in raw_rates.items():
+            tloc = _join(rloc, tk)
+            if tk != "regular":
+                tier = tier_by_key.get(tk)
+                if tier is None:
+                    r.add(tloc, f'unknown tier "{tk}" (declare it under [tiers.{tk}])')
+                elif tier.premium != "rates":
+                    r.add(tloc, f'tier "{tk}" is a {tier.premium}; only premium = "rates" tiers take rates')
+            row: dict[str, int] = {}
+            for rk, av in r.table(tv, tloc).items():
+                where = _join(tloc, rk)
+                if check_rank(rk, where):
+                    a = r.amount_value(av, where)
+                    if a is not None:
+                        if a <= 0 and tk == "regular":
+                            r.add(where, "a regular rate must be more than zero")
+                        row[rk] = a
+            rates[tk] = row
+        reg = rates.get("regular")
+        if reg is None:
+            r.add(_join(rloc, "regular"), "required: the regular rate of every rank")
+        else:
+            for rk in rank_keys:
+                if rk not in reg and rk not in (raw_rates.get("regular") or {}):
+                    r.add(_join(_join(rloc, "regular"), rk), "required: every rank needs a regular rate")
+        for t in tiers:
+            if t.premium == "rates" and lowest:
+                row2 = rates.get(t.key, {})
+                if lowest not in row2 and lowest not in (raw_rates.get(t.key) or {}):
+                    r.add(_join(_join(rloc, t.key), lowest),
+                          f'required: the {lowest} rate for tier "{t.key}" (other ranks fall back to it, '
+                          "so without it there is no fallback)")
+        schedules.append(Schedule(sk, r.string(st, "label", loc, default=sk) or sk,
+                                  r.boolean(st, "default", loc), rates, r.string(st, "description", loc)))
+    defaults = [s.key for s in schedules if s.default]
+    if len(schedules) > 1 and len(defaults) != 1:
+        r.add("schedules", "exactly one schedule must have default = true, found "
+              + (", ".join(defaults) if defaults else "none"))
+    elif len(defaults) > 1:
+        r.add("schedules", "more than one default schedule")
+
+    # -- holidays ------------------------------------------------------------------
+    holidays: list[HolidayRule] = []
+    for i, hv in enumerate(r.array(data.get("holidays", _MISSING), "holidays")):
+        h = _holiday(r, hv, f"holidays[{i}]")
+        if h is not None:
+            if any(x.key == h.key for x in holidays):
+                r.add(f"holidays[{i}].key", f'holiday key "{h.key}" is used twice')
+            holidays.append(h)
+    hkeys = {h.key: h for h in holidays}
+    for i, h in enumerate(holidays):
+        if h.kind == "relative":
+            seen = {h.key}
+            cur = h
+            while cur.kind == "relative":
+                nxt = hkeys.get(cur.relative_to)
+                if nxt is None:
+                    r.add(f"holidays[{i}].relative_to", f'unknown holiday key "{cur.relative_to}"')
+                    break
+                if nxt.key in seen:
+                    r.add(f"holidays[{i}].relative_to", "holidays are relative to each other in a loop")
+                    break
+                seen.add(nxt.key)
+                cur = nxt
+    if holidays and not any(t.when == "holiday" for t in tiers):
+        r.add("holidays", 'holidays are listed but no tier has when = "holiday"')
+
+    # -- vehicle -------------------------------------------------------------------
+    vt = r.table(data.get("vehicle", _MISSING), "vehicle",
+                 ("fee", "rate", "first_hour", "additional_hour", "flat", "extra_minutes", "approval",
+                  "approval_message", "source"))
+    vkind = r.string(vt, "fee", "vehicle", default="none", choices=VEHICLE_FEES) if vt else "none"
+    vehicle = VehicleFee(
+        kind=vkind,
+        rate=(r.amount(vt, "rate", "vehicle", required=vkind == "per_hour") or 0),
+        first_hour=(r.amount(vt, "first_hour", "vehicle", required=vkind == "first_hour") or 0),
+        additional_hour=(r.amount(vt, "additional_hour", "vehicle", required=vkind == "first_hour") or 0),
+        flat=(r.amount(vt, "flat", "vehicle", required=vkind == "flat") or 0),
+        extra_minutes=r.integer(vt, "extra_minutes", "vehicle", hi=24 * 60),
+        approval=r.string(vt, "approval", "vehicle"),
+        approval_message=r.string(vt, "approval_message", "vehicle"),
+        source=r.cite(vt, "vehicle"),
+    )
+
+    # -- supervisors ---------------------------------------------------------------
+    supervisors: list[SupervisorRule] = []
+    for i, sv in enumerate(r.array(data.get("supervisors", _MISSING), "supervisors")):
+        loc = f"supervisors[{i}]"
+        st = r.table(sv, loc, ("rule", "rank", "position", "per", "rounding", "explanation", "source"))
+        kind = r.string(st, "rule", loc, required=True, choices=("nth", "per"))
+        rank = r.string(st, "rank", loc, required=True)
+        if check_rank(rank, _join(loc, "rank")) and rank == lowest:
+            r.add(_join(loc, "rank"), f'"{rank}" is the lowest rank; a supervisor rule needs a higher one')
+        pos = r.integer(st, "position", loc, required=kind == "nth", lo=1, hi=10_000)
+        per = r.integer(st, "per", loc, required=kind == "per", lo=1, hi=10_000)
+        rounding = r.string(st, "rounding", loc, default="down", choices=("down", "up"))
+        if kind == "nth" and any(x.kind == "nth" and x.position == pos for x in supervisors):
+            r.add(_join(loc, "position"), f"another rule already names position {pos}: ambiguous")
+        supervisors.append(SupervisorRule(kind, rank, pos, per, rounding, r.string(st, "explanation", loc),
+                                          r.cite(st, loc)))
+
+    # -- administration fee and other charges --------------------------------------
+    at = r.table(data.get("admin_fee", _MISSING), "admin_fee",
+                 ("kind", "rate", "percent", "published_min", "published_max", "message", "source"))
+    akind = r.string(at, "kind", "admin_fee", default="none", choices=ADMIN_KINDS) if at else "none"
+    arate = r.amount(at, "rate", "admin_fee", required=akind == "per_hour")
+    apct = None
+    if akind == "percent":
+        if "percent" not in at:
+            r.add("admin_fee.percent", 'required (e.g. "10" for 10 % of labour)')
+        else:
+            try:
+                apct = parse_fraction(at["percent"] if not isinstance(at["percent"], _TomlFloat)
+                                      else float(at["percent"]), "percentage")
+            except AmountError as e:
+                r.add("admin_fee.percent", str(e))
+    elif "percent" in at:
+        r.add("admin_fee.percent", 'only used with kind = "percent"')
+    if akind in ("unpublished", "none", "percent") and arate is not None:
+        r.add("admin_fee.rate", f'kind "{akind}" takes no hourly rate')
+    pmin, pmax = r.amount(at, "published_min", "admin_fee"), r.amount(at, "published_max", "admin_fee")
+    if pmin is not None and pmax is not None and pmin > pmax:
+        r.add("admin_fee.published_min", "published_min is above published_max")
+    if arate is not None and pmin is not None and pmax is not None and not pmin <= arate <= pmax:
+        r.add("admin_fee.rate", "the rate lies outside the published range")
+    admin = AdminFee(akind, arate, apct, pmin, pmax, r.string(at, "message", "admin_fee"),
+                     r.cite(at, "admin_fee"))
+
+    charges: list[Charge] = []
+    for ck, cv in r.table(data.get("charges", _MISSING), "charges").items():
+        loc = _join("charges", ck)
+        ct = r.table(cv, loc, ("label", "per_hour", "source"))
+        charges.append(Charge(ck, r.string(ct, "label", loc, default=ck) or ck,
+                              r.amount(ct, "per_hour", loc, required=True) or 0, r.cite(ct, loc)))
+
+    # -- cancellation ----------------------------------------------------------------
+    windows: list[CancellationWindow] = []
+    for i, cv in enumerate(r.array(data.get("cancellation", _MISSING), "cancellation")):
+        loc = f"cancellation[{i}]"
+        ct = r.table(cv, loc, ("within_hours", "pay", "admin_fee", "admin_fee_hours", "flat_per_booking",
+                               "flat_per_position", "source"))
+        within = r.minutes(ct, "within_hours", loc, lo_minutes=1)
+        if within is None and "within_hours" in ct:
+            continue
+        if any(w.minutes == within for w in windows):
+            r.add(_join(loc, "within_hours"), "two cancellation windows with the same length"
+                  if within is not None else "two windows that apply at any time after approval")
+        apart = r.string(ct, "admin_fee", loc, default="none", choices=ADMIN_PARTS)
+        if apart != "none" and akind == "none":
+            r.add(_join(loc, "admin_fee"), "the card has no administration fee (set [admin_fee])")
+        if apart != "none" and akind == "included" and arate is None:
+            r.add("admin_fee.rate", "required: a cancellation window owes the administration fee")
+        windows.append(CancellationWindow(
+            within, r.string(ct, "pay", loc, default="none", choices=PAYS), apart,
+            r.integer(ct, "admin_fee_hours", loc, default=24, lo=1, hi=24 * 366),
+            r.amount(ct, "flat_per_booking", loc) or 0, r.amount(ct, "flat_per_position", loc) or 0,
+            r.cite(ct, loc)))
+
+    # -- screening -------------------------------------------------------------------
+    screening: list[ScreeningQuestion] = []
+    for qk, qv in r.table(data.get("screening", _MISSING), "screening").items():
+        loc = _join("screening", qk)
+        if not KEY_RE.match(qk):
+            r.add(loc, "screening keys are lower-case letters, digits, '_' or '-'")
+        qt = r.table(qv, loc, ("question", "help", "effects"))
+        effects: list[Effect] = []
+        raw_effects = r.array(qt.get("effects", _MISSING), _join(loc, "effects"))
+        if not raw_effects:
+            r.add(_join(loc, "effects"), "required: at least one effect")
+        for j, ev in enumerate(raw_effects):
+            eloc = f"{loc}.effects[{j}]"
+            et = r.table(ev, eloc, ("effect", "code", "message", "minimum_headcount", "approval", "source"))
+            eff = r.string(et, "effect", eloc, required=True, choices=EFFECTS)
+            headcount = r.integer(et, "minimum_headcount", eloc, required=eff == "minimum", lo=1, hi=200)
+            if eff != "minimum" and "minimum_headcount" in et:
+                r.add(_join(eloc, "minimum_headcount"), 'only used with effect = "minimum"')
+            appr = r.string(et, "approval", eloc, required=eff == "approval")
+            effects.append(Effect(eff, r.key(et, "code", eloc, required=False) or f"{qk}_{eff}",
+                                  r.string(et, "message", eloc, required=True), headcount, appr,
+                                  r.cite(et, eloc)))
+        screening.append(ScreeningQuestion(qk, r.string(qt, "question", loc, required=True),
+                                           r.string(qt, "help", loc), tuple(effects)))
+
+    notice_period = None
+    if "notice_period" in data:
+        nt = r.table(data["notice_period"], "notice_period", ("hours", "message", "source"))
+        notice_period = NoticePeriod(r.minutes(nt, "hours", "notice_period", required=True, lo_minutes=1) or 0,
+                                     r.string(nt, "message", "notice_period"), r.cite(nt, "notice_period"))
+    max_shift = None
+    if "max_shift" in data:
+        mt = r.table(data["max_shift"], "max_shift", ("hours", "effect", "message", "source"))
+        max_shift = LimitRule(r.minutes(mt, "hours", "max_shift", required=True, lo_minutes=1) or 0,
+                              r.string(mt, "effect", "max_shift", default="block", choices=("block", "notice")),
+                              r.string(mt, "message", "max_shift"), r.cite(mt, "max_shift"))
+    staffing = None
+    if "staffing" in data:
+        sft = r.table(data["staffing"], "staffing", ("core_min", "core_max", "source", "venues"))
+        venues = []
+        for vk, vv in r.table(sft.get("venues", _MISSING), "staffing.venues").items():
+            loc = _join("staffing.venues", vk)
+            vtt = r.table(vv, loc, ("label", "low", "high"))
+            low = r.integer(vtt, "low", loc, required=True, lo=1)
+            high = r.integer(vtt, "high", loc, required=True, lo=1)
+            if low and high and low > high:
+                r.add(_join(loc, "low"), "low must not be above high (attendees per officer)")
+            venues.append(VenueKind(vk, r.string(vtt, "label", loc, default=vk) or vk, low or 1, high or 1))
+        if not venues:
+            r.add("staffing.venues", "required: at least one venue kind")
+        cmin = r.integer(sft, "core_min", "staffing", default=0, hi=1000)
+        cmax = r.integer(sft, "core_max", "staffing", default=0, hi=1000)
+        if cmin > cmax:
+            r.add("staffing.core_min", "core_min is above core_max")
+        staffing = Staffing(cmin, cmax, tuple(venues), r.cite(sft, "staffing"))
+
+    if r.problems:
+        return None, r.problems
+    card = RateCard(
+        slug=slug, name=name, short_name=short_name, time_zone=tz, effective=effective,
+        jurisdiction=jurisdiction, sources=dict(r.sources), ranks=tuple(ranks), job_types=tuple(job_types),
+        schedules=tuple(schedules), tiers=tuple(tiers), holidays=tuple(holidays),
+        minimum_minutes=minimum or 0, minimum_source=minimum_source, vehicle=vehicle,
+        supervisors=tuple(supervisors), admin_fee=admin, charges=tuple(charges),
+        rates_are_minimums=r.boolean(data, "rates_are_minimums", ""),
+        cancellation=tuple(sorted(windows, key=lambda w: (w.minutes is None, w.minutes or 0))),
+        paid_full_shift_if_released_early=r.boolean(data, "paid_full_shift_if_released_early", ""),
+        screening=tuple(screening), notice_period=notice_period, max_shift=max_shift, staffing=staffing,
+        notes=notes,
+    )
+    return card, r.problems
+
+
+def _strings(r: _Reader, t: dict[str, Any], key: str, loc: str) -> list[str]:
+    out = []
+    for i, v in enumerate(r.array(t.get(key, _MISSING), _join(loc, key))):
+        if isinstance(v, str) and not isinstance(v, _TomlFloat):
+            out.append(v)
+        else:
+            r.add(f"{_join(loc, key)}[{i}]", f"expected text, got {_describe(v)}")
+    return out
+
+
+def _date_value(r: _Reader, t: dict[str, Any], key: str, loc: str, required: bool = False) -> date | None:
+    v = t.get(key, _MISSING)
+    where = _join(loc, key)
+    if v is _MISSING:
+        if required:
+            r.add(where, "required (a date like 2027-01-01)")
+        return None
+    if isinstance(v, date) and not hasattr(v, "hour"):
+        return v
+    if isinstance(v, str) and not isinstance(v, _TomlFloat):
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            pass
+    r.add(where, f"expected a date like 2027-01-01, got {_describe(v)}")
+    return None
+
+
+def _holiday(r: _Reader, hv: Any, loc: str) -> HolidayRule | None:
+    ht = r.table(hv, loc, ("key", "name", "rule", "month", "day", "weekday", "nth", "relative_to", "days",
+                           "on"))
+    if not ht:
+        if hv is not _MISSING and isinstance(hv, dict):
+            r.add(loc, "empty holiday")
+        return None
+    name = r.string(ht, "name", loc, required=True)
+    key = r.key(ht, "key", loc, required=False)
+    key = key or re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "holiday"
+    kind = r.string(ht, "rule", loc, required=True, choices=RULE_KINDS)
+    needs: dict[str, tuple[str, ...]] = {
+        "fixed": ("month", "day"), "nth_weekday": ("month", "weekday", "nth"),
+        "last_weekday": ("month", "weekday"), "relative": ("relative_to", "days"), "easter": ("days",),
+        "once": ("on",),
+    }
+    wanted = needs.get(kind, ())
+    for f in ("month", "day", "weekday", "nth", "relative_to", "days", "on"):
+        if f in ht and kind and f not in wanted:
+            r.add(_join(loc, f), f'not used by rule = "{kind}" (it uses: {", ".join(wanted)})')
+    month = r.integer(ht, "month", loc, required="month" in wanted, lo=1, hi=12) if "month" in wanted else 0
+    day = r.integer(ht, "day", loc, required="day" in wanted, lo=1, hi=31) if "day" in wanted else 0
+    if kind == "fixed" and month and day:
+        try:
+            date(2024, month, day)
+        except ValueError:
+            r.add(_join(loc, "day"), f"there is no {month}/{day}")
+    weekday = 0
+    if "weekday" in wanted:
+        wd = r.string(ht, "weekday", loc, required=True, choices=WEEKDAYS)
+        weekday = WEEKDAYS.index(wd) if wd in WEEKDAYS else 0
+    nth = r.integer(ht, "nth", loc, required=True, lo=1, hi=5) if "nth" in wanted else 0
+    rel = r.key(ht, "relative_to", loc) if "relative_to" in wanted else ""
+    days = r.integer(ht, "days", loc, required=True, lo=-366, hi=366) if "days" in wanted else 0
+    on = _date_value(r, ht, "on", loc, required=True) if "on" in wanted else None
+    if not kind:
+        return None
+    return HolidayRule(key, name, kind, month, day, weekday, nth, rel, days, on)
