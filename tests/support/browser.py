@@ -47,8 +47,7 @@ def launch(playwright, **kwargs):
     """Launch headless Debian Chromium; extra kwargs go to chromium.launch()."""
     if not Path(CHROMIUM_PATH).exists():
         raise RuntimeError(
-            f"{CHROMIUM_PATH} not found: install Debian's chromium (make test-deps). "
-            "Do not run `playwright install`."
+            f"{CHROMIUM_PATH} not found: install Debian's chromium (make test-deps). Do not run `playwright install`."
         )
     kwargs.setdefault("headless", True)
     return playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, **kwargs)

@@ -233,9 +233,7 @@ class PostgresServer:
                 log = "\n--- server log (tail) ---\n" + "\n".join(
                     self.log_file.read_text(errors="replace").splitlines()[-20:]
                 )
-            raise RuntimeError(
-                f"{' '.join(command)} exited {result.returncode}\n{result.stdout}{result.stderr}{log}"
-            )
+            raise RuntimeError(f"{' '.join(command)} exited {result.returncode}\n{result.stdout}{result.stderr}{log}")
         return result
 
 
