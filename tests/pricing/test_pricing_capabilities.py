@@ -254,7 +254,8 @@ multiplier = "1.5"
 """)
     # 06:00 -> 18:00: 10 h x $50 = $500, then 2 h x $75 = $150. Total $650.
     q = price(card, [{"start": "2027-01-20T06:00", "end": "2027-01-20T18:00", "officers": 1}])
-    assert [(ln.tier, ln.minutes, ln.amount_cents) for ln in lines(q)] == [("regular", 600, 50000), ("long", 120, 15000)]
+    assert [(ln.tier, ln.minutes, ln.amount_cents) for ln in lines(q)] == [
+        ("regular", 600, 50000), ("long", 120, 15000)]
 
 
 HOLIDAY_RULES = """

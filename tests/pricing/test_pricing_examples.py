@@ -67,7 +67,7 @@ def test_example(example: dict[str, Any]) -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e["name"] for e in EXAMPLES])
 def test_example_contract(example: dict[str, Any]) -> None:
     """Spec section 10: the fields are there and mean what they say."""
-    q, d = _priced(example)
+    _, d = _priced(example)
     for key in ("agency", "rate_card_version", "schedule", "submitted_at", "shifts", "total_cents",
                 "deposit_cents", "cancellation", "notices", "blocks"):
         assert key in d
