@@ -159,32 +159,64 @@ def deposit_for(shifts: list[ShiftQuote], total: int) -> int:
     return min(total, fee + flat)
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _label_time(dt: datetime) -> str:
-    return f"{dt:%a} {dt.day} {dt:%b %Y %H:%M}"
+    return f"{_DAYS[dt.weekday()]} {dt.day} {_MONTHS[dt.month - 1]} {dt.year} {dt.hour:02d}:{dt.minute:02d}"
+
+
+def _raw_steps(shifts: list[ShiftQuote], last: int) -> list[list[int | None]]:
+    """``[from, until, fee]`` steps. A shift's fee only rises through its windows and drops to 0 at its
+    start, so one sweep over the change points sums them (per-booking flat fees take the slow path)."""
+    if any(wf.booking_flat_cents for sq in shifts for wf in sq.window_fees):
+        points = {last}
+        for sq in shifts:
+            points.add(sq.start_min)
+            points.update(sq.start_min - wf.minutes + 1 for wf in sq.window_fees if wf.minutes is not None)
+        bounds: list[int | None] = [None, *sorted(p for p in points if p < last), last]
+        raw: list[list[int | None]] = []
+        for a, b in pairwise(bounds):
+            assert b is not None
+            fee = _booking_at(shifts, a if a is not None else b - 1)
+            if raw and raw[-1][2] == fee:
+                raw[-1][1] = b
+            else:
+                raw.append([a, b, fee])
+        return raw
+    base = 0
+    deltas: dict[int, int] = {}
+    for sq in shifts:
+        fees = sq.window_fees
+        prev = fees[-1].fee_cents if fees and fees[-1].minutes is None else 0
+        base += prev
+        for wf in reversed(fees):
+            if wf.minutes is None:
+                continue
+            t = sq.start_min - wf.minutes + 1
+            deltas[t] = deltas.get(t, 0) + wf.fee_cents - prev
+            prev = wf.fee_cents
+        deltas[sq.start_min] = deltas.get(sq.start_min, 0) - prev
+    raw = [[None, last, base]]
+    fee = base
+    for t in sorted(deltas):
+        if t >= last:
+            break
+        fee += deltas[t]
+        if fee == raw[-1][2]:
+            continue
+        raw[-1][1] = t
+        raw.append([t, last, fee])
+    return raw
 
 
 def steps_for(card: RateCard, shifts: list[ShiftQuote]) -> tuple[Step, ...]:
     """Consecutive ``[from, until)`` steps up to the start of the last shift; the first from is None."""
     last = max(s.start_min for s in shifts)
-    points = set()
-    for sq in shifts:
-        points.add(sq.start_min)
-        for wf in sq.window_fees:
-            if wf.minutes is not None:
-                points.add(sq.start_min - wf.minutes + 1)
-    ordered = sorted(p for p in points if p < last)
-    bounds: list[int | None] = [None, *ordered, last]
-    raw: list[list[int | None]] = []
-    for a, b in pairwise(bounds):
-        assert b is not None
-        fee = _booking_at(shifts, a if a is not None else b - 1)
-        if raw and raw[-1][2] == fee:
-            raw[-1][1] = b
-        else:
-            raw.append([a, b, fee])
     zone = card.zone
     steps = []
-    for a, b, fee in raw:
+    for a, b, fee in _raw_steps(shifts, last):
         assert b is not None and fee is not None
         until = datetime.fromtimestamp(b * 60, zone)
         start = None if a is None else datetime.fromtimestamp(a * 60, zone)

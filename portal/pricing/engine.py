@@ -243,13 +243,20 @@ class _Pricer:
         self.req = req
         self.schedule = card.schedule(req.schedule) or card.default_schedule
         self.rates = _rate_table(card, self.schedule, req.offered_rates)
-        self.holiday_tiers = [t for t in card.tiers if t.when == "holiday"]
-        self.window_tiers = [t for t in card.tiers if t.when == "daily_window"]
-        self.after_tiers = [t for t in card.tiers if t.when == "after_hours"]
-        self.notice_tiers = sorted((t for t in card.tiers if t.when == "notice"), key=lambda t: t.under_minutes)
-        self.selected = card.tier(req.priority) if req.priority else None
+        groups = card._cache.get("tier_groups")
+        if groups is None:
+            groups = card._cache["tier_groups"] = (
+                [t for t in card.tiers if t.when == "holiday"],
+                [t for t in card.tiers if t.when == "daily_window"],
+                [t for t in card.tiers if t.when == "after_hours"],
+                sorted((t for t in card.tiers if t.when == "notice"), key=lambda t: t.under_minutes),
+                {t.key: t for t in card.tiers},
+            )
+        self.holiday_tiers, self.window_tiers, self.after_tiers, self.notice_tiers, self.tier_by_key = groups
+        self.selected = self.tier_by_key.get(req.priority) if req.priority else None
         self.submitted_s = req.submitted_at.timestamp()
         self.needs_split = bool(self.holiday_tiers or self.window_tiers or self.after_tiers)
+        self.phrases: dict[tuple[Any, ...], str] = {}
         self.seg_cache: dict[tuple[int, int], list[tuple[int, int, tuple[Tier, ...], tuple[str, ...]]]] = {}
 
     def shift_tiers(self, start_min: int) -> tuple[list[Tier], list[Tier]]:
@@ -332,8 +339,14 @@ class _Pricer:
     def phrase(self, tier: str, names: tuple[str, ...], rank: str, lead_s: float) -> str:
         if tier == "regular":
             return "Offered rate" if rank in self.req.offered_rates else "Regular rate"
-        t = self.card.tier(tier)
-        assert t is not None
+        k = (tier, names, lead_s)
+        got = self.phrases.get(k)
+        if got is None:
+            got = self.phrases[k] = self._phrase(tier, names, lead_s)
+        return got
+
+    def _phrase(self, tier: str, names: tuple[str, ...], lead_s: float) -> str:
+        t = self.tier_by_key[tier]
         if t.when == "holiday":
             return f"{t.label} rate: {', '.join(names)}" if names else f"{t.label} rate"
         if t.when == "notice":
@@ -423,8 +436,7 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
                 phrases.append(min_phrase)
             _add(labour, (rank, rate, b - a), count, tier, phrases)
         for tk, rr in runs.items():
-            t = card.tier(tk)
-            assert t is not None
+            t = p.tier_by_key[tk]
             amount = t.surcharge_for(rank)
             if amount:
                 for a, b in rr:
@@ -492,8 +504,6 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
     if holiday_names and p.holiday_tiers:
         explanations.append(f"Holiday: {', '.join(holiday_names)}")
 
-    from .cancellation import window_fees  # local import: cancellation imports this module's types
-
     positions = tuple((rk, n) for rk, n in counts.items() if n)
     sq = ShiftQuote(
         index=index, start=shift.start, end=shift.end, start_min=s, end_min=shift.end_min, job_type=shift.job_type,
@@ -501,7 +511,7 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
         groups=tuple(groups), lines=tuple(lines), total_cents=total, labour_cents=labour_cents,
         explanations=tuple(explanations), window_fees=(),
     )
-    sq = _with_fees(sq, window_fees(card, sq))
+    sq = _with_fees(sq, _cancellation.window_fees(card, sq))
     return sq, notice_tiers, holiday_names
 
 
@@ -512,8 +522,6 @@ def _with_fees(sq: ShiftQuote, fees: tuple[WindowFee, ...]) -> ShiftQuote:
 
 def quote(req: QuoteRequest, card: RateCard) -> Quote:
     """Price ``req`` with ``card``. Pure: the same inputs always give the same quote."""
-    from .cancellation import deposit_for, steps_for
-
     p = _Pricer(card, req)
     scr = screen(req, card)
     shifts: list[ShiftQuote] = []
@@ -578,8 +586,8 @@ def quote(req: QuoteRequest, card: RateCard) -> Quote:
         notices.append(Notice("staffing_recommendation", msg, rec.source, tuple(below)))
 
     total = sum(s.total_cents for s in shifts)
-    steps = steps_for(card, shifts)
-    deposit = deposit_for(shifts, total)
+    steps = _cancellation.steps_for(card, shifts)
+    deposit = _cancellation.deposit_for(shifts, total)
     return Quote(
         agency=card.slug, rate_card_version=card.version, schedule=p.schedule.key, submitted_at=req.submitted_at,
         shifts=tuple(shifts), total_cents=total, deposit_cents=deposit, cancellation=steps,
@@ -609,3 +617,6 @@ def _decimal(x: Fraction) -> str:
         d, rest = divmod(rest, x.denominator)
         digits += str(d)
     return f"{whole}.{digits}"
+
+
+from . import cancellation as _cancellation  # noqa: E402  (cancellation imports this module's types)
