@@ -205,7 +205,7 @@ def test_documented_example_card_prices():
     card = load_card(re.search(r"<!-- example-card -->\s*```toml\n(.*?)```", text, re.S).group(1))
     body = {"submitted_at": "2027-11-20T09:00", "priority": "priority", "location": {"city": "Springfield",
             "state": "CO"}, "venue": {"kind": "stadium_with_alcohol", "attendance": 12000},
-            "shifts": [{"start": "2027-11-25T18:00", "end": "2027-11-26T07:00", "officers": 25, "vehicles": 2}]}
+            "shifts": [{"start": "2027-11-25T17:00", "end": "2027-11-26T07:30", "officers": 25, "vehicles": 2}]}
     q = quote(parse_request(body, card, now=datetime(2027, 11, 1, tzinfo=UTC)), card)
     s = q.shifts[0]
     assert dict(s.positions) == {"officer": 24, "sergeant": 1, "lieutenant": 1}  # 25 + 1 added
@@ -214,4 +214,4 @@ def test_documented_example_card_prices():
     assert {"holiday_rate", "week_rate", "staffing_recommendation"} <= {
         n.code for n in q.notices}
     assert [b.code for b in q.blocks] == ["shift_too_long"]
-    assert 0 < cancellation_fee(q, s.start.replace(hour=17)) <= q.total_cents
+    assert 0 < cancellation_fee(q, s.start.replace(hour=16)) <= q.total_cents
