@@ -39,49 +39,54 @@ def _minute(at: datetime) -> int:
     return int(at.timestamp()) // 60
 
 
-def _fee(card: RateCard, sq: ShiftQuote, w: CancellationWindow,
+def _fee(card: RateCard, minimum_minutes: int, w: CancellationWindow,
          groups: Iterable[tuple[Group, int]]) -> tuple[int, bool]:
-    """Fee of cancelling ``count`` positions of each group inside window ``w``; (cents, admin unpublished)."""
-    groups = [(g, n) for g, n in groups if n > 0]
+    """Fee of cancelling ``n`` positions of each group inside window ``w``; (cents, admin unpublished).
+
+    Like quote lines, positions equal in what they owe are grouped and each group rounds once."""
     total = 0
-    if w.pay in ("minimum", "greater_of_worked_and_minimum"):
-        by_rate: dict[int, int] = {}
-        for g, n in groups:
+    positions = 0
+    pay, admin = w.pay, w.admin
+    by_rate: dict[int, int] = {}
+    by_piece: dict[tuple[int, int], int] = {}
+    by_admin: dict[int, int] = {}
+    a = card.admin_fee
+    unpublished = admin != "none" and (
+        a.kind == "unpublished" or (a.kind in ("included", "per_hour") and a.rate is None))
+    percent = a.percent if a.kind == "percent" else None
+    admin_cap = w.admin_hours * 60
+    for g, n in groups:
+        if n <= 0:
+            continue
+        positions += n
+        if pay == "minimum" or pay == "greater_of_worked_and_minimum":
             by_rate[g.start_rate] = by_rate.get(g.start_rate, 0) + n
-        total += sum(round_line(rate, n, sq.minimum_minutes) for rate, n in by_rate.items())
-    elif w.pay == "full_shift":
-        pieces: dict[tuple[int, int], int] = {}
-        for g, n in groups:
+        elif pay == "full_shift":
             for pc in g.pieces:
-                pieces[pc] = pieces.get(pc, 0) + n
-        total += sum(round_line(rate, n, minutes) for (rate, minutes), n in pieces.items())
-    unpublished = False
-    if w.admin != "none":
-        a = card.admin_fee
-        def minutes_of(g: Group) -> int:
-            if w.admin == "minimum_hours":
-                return sq.minimum_minutes
-            return min(g.billed_minutes, w.admin_hours * 60)
-        if a.kind == "unpublished" or (a.kind in ("included", "per_hour") and a.rate is None):
-            unpublished = True
-        elif a.kind == "percent" and a.percent is not None:
-            total += sum(round_half_up(Fraction(g.start_rate * n * minutes_of(g), 60) * a.percent / 100)
-                         for g, n in groups)
-        elif a.rate is not None:
-            by_minutes: dict[int, int] = {}
-            for g, n in groups:
-                m = minutes_of(g)
-                by_minutes[m] = by_minutes.get(m, 0) + n
-            total += sum(round_line(a.rate, n, m) for m, n in by_minutes.items())
-    total += w.flat_per_position * sum(n for _, n in groups)
-    return total, unpublished
+                by_piece[pc] = by_piece.get(pc, 0) + n
+        if admin != "none" and not unpublished:
+            m = minimum_minutes if admin == "minimum_hours" else min(g.billed_minutes, admin_cap)
+            if percent is not None:
+                total += round_half_up(Fraction(g.start_rate * n * m, 60) * percent / 100)
+            else:
+                by_admin[m] = by_admin.get(m, 0) + n
+    mm = minimum_minutes
+    for rate, n in by_rate.items():
+        total += round_line(rate, n, mm)
+    for (rate, minutes), n in by_piece.items():
+        total += round_line(rate, n, minutes)
+    if by_admin and a.rate is not None:
+        for m, n in by_admin.items():
+            total += round_line(a.rate, n, m)
+    return total + w.flat_per_position * positions, unpublished
 
 
-def window_fees(card: RateCard, sq: ShiftQuote) -> tuple[WindowFee, ...]:
+def window_fees(card: RateCard, groups: Iterable[Group], minimum_minutes: int) -> tuple[WindowFee, ...]:
     """The whole-shift fee inside each window, tightest first (card order is already tightest first)."""
+    whole = [(g, g.count) for g in groups]
     out = []
     for w in card.cancellation:
-        fee, unpublished = _fee(card, sq, w, ((g, g.count) for g in sq.groups))
+        fee, unpublished = _fee(card, minimum_minutes, w, whole)
         out.append(WindowFee(w.minutes, fee, w.flat_per_booking, unpublished))
     return tuple(out)
 
@@ -146,7 +151,7 @@ def reduction_fee(quote: Quote, index: int, remove: Mapping[str, int], at: datet
         if n:
             chosen.append((g, n))
             left[g.rank] -= n
-    return _fee(quote.card, sq, quote.card.cancellation[i], chosen)[0]
+    return _fee(quote.card, sq.minimum_minutes, quote.card.cancellation[i], chosen)[0]
 
 
 def deposit_for(shifts: list[ShiftQuote], total: int) -> int:
@@ -216,12 +221,18 @@ def steps_for(card: RateCard, shifts: list[ShiftQuote]) -> tuple[Step, ...]:
     last = max(s.start_min for s in shifts)
     zone = card.zone
     steps = []
+    local: dict[int, datetime] = {}
     for a, b, fee in _raw_steps(shifts, last):
         assert b is not None and fee is not None
-        until = datetime.fromtimestamp(b * 60, zone)
-        start = None if a is None else datetime.fromtimestamp(a * 60, zone)
+        until = local.get(b)
+        if until is None:
+            until = local[b] = datetime.fromtimestamp(b * 60, zone)
         end_txt = _label_time(until) + (" (start)" if b == last else "")
-        label = (f"From approval until {end_txt}: {format_cents(fee)}" if start is None
-                 else f"From {_label_time(start)} until {end_txt}: {format_cents(fee)}")
-        steps.append(Step(start, until, fee, label))
+        if a is None:
+            steps.append(Step(None, until, fee, f"From approval until {end_txt}: {format_cents(fee)}"))
+            continue
+        start = local.get(a)
+        if start is None:
+            start = local[a] = datetime.fromtimestamp(a * 60, zone)
+        steps.append(Step(start, until, fee, f"From {_label_time(start)} until {end_txt}: {format_cents(fee)}"))
     return tuple(steps)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from .card import RateCard, Schedule, Tier
 from .money import round_half_up, round_line
@@ -34,8 +34,7 @@ from .staffing import Recommendation, recommend, staff_shift, vehicle_split
 __all__ = ["Group", "Line", "Quote", "ShiftQuote", "Step", "WindowFee", "quote"]
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     """One priced line. ``amount_cents = round_half_up(rate_cents * count * minutes / 60)`` for
     hourly lines; flat and percentage lines say so in ``unit``."""
 
@@ -63,8 +62,7 @@ class Line:
         return d
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
+class Group(NamedTuple):
     """Positions of one shift that are priced alike: same rank, with or without a vehicle."""
 
     rank: str
@@ -75,8 +73,7 @@ class Group:
     pieces: tuple[tuple[int, int], ...] = ()  # (rate_cents, minutes) of each position's labour pieces
 
 
-@dataclass(frozen=True, slots=True)
-class WindowFee:
+class WindowFee(NamedTuple):
     """What cancelling the whole shift owes inside one cancellation window."""
 
     minutes: int | None
@@ -85,8 +82,7 @@ class WindowFee:
     admin_unpublished: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     start: datetime | None  # ``from``; None = unbounded
     until: datetime
     fee_cents: int
@@ -97,8 +93,7 @@ class Step:
                 "fee_cents": self.fee_cents, "label": self.label}
 
 
-@dataclass(frozen=True)
-class ShiftQuote:
+class ShiftQuote(NamedTuple):
     index: int
     start: datetime
     end: datetime
@@ -194,6 +189,10 @@ def _epoch_at(card: RateCard, d: date, t: time) -> int:
     return v
 
 
+_ONE_DAY = timedelta(days=1)
+_MIDNIGHT = time(0)
+
+
 def _local(card: RateCard, minute: int) -> datetime:
     return datetime.fromtimestamp(minute * 60, card.zone)
 
@@ -257,6 +256,7 @@ class _Pricer:
         self.submitted_s = req.submitted_at.timestamp()
         self.needs_split = bool(self.holiday_tiers or self.window_tiers or self.after_tiers)
         self.phrases: dict[tuple[Any, ...], str] = {}
+        self.first_day: dict[int, date] = {}
         self.seg_cache: dict[tuple[int, int], list[tuple[int, int, tuple[Tier, ...], tuple[str, ...]]]] = {}
 
     def shift_tiers(self, start_min: int) -> tuple[list[Tier], list[Tier]]:
@@ -289,6 +289,9 @@ class _Pricer:
             got = self.seg_cache[k] = [(s, e, (), ())]
             return got
         card = self.card
+        if not self.window_tiers:
+            got = self.seg_cache[k] = self._day_segments(s, e)
+            return got
         points = {s, e}
         d0 = _local(card, s).date()
         d_end = _local(card, e - 1).date()
@@ -334,6 +337,41 @@ class _Pricer:
                     active.append(t)
             out.append((a, b, tuple(active), names))
         self.seg_cache[k] = out
+        return out
+
+    def _day_segments(self, s: int, e: int) -> list[tuple[int, int, tuple[Tier, ...], tuple[str, ...]]]:
+        """Fast path without daily windows: walk local days (cached midnights), no per-segment
+        time-zone conversion; consecutive days without a holiday stay one segment."""
+        card = self.card
+        day = self.first_day.get(s)
+        if day is None:
+            day = self.first_day[s] = _local(card, s).date()
+        holidays = bool(self.holiday_tiers)
+        raw: list[list[Any]] = []
+        a = s
+        while a < e:
+            nxt = _epoch_at(card, day + _ONE_DAY, _MIDNIGHT)
+            b = e if nxt >= e or nxt <= a else nxt
+            names = card.holiday_names(day) if holidays else ()
+            if raw and not names and not raw[-1][2]:
+                raw[-1][1] = b
+            else:
+                raw.append([a, b, names])
+            a = b
+            day += _ONE_DAY
+        for t in self.after_tiers:
+            m = s + t.after_minutes
+            for i, seg in enumerate(raw):
+                if seg[0] < m < seg[1]:
+                    raw[i:i + 1] = [[seg[0], m, seg[2]], [m, seg[1], seg[2]]]
+                    break
+        out = []
+        for a, b, names in raw:
+            active = [*self.holiday_tiers] if names else []
+            for t in self.after_tiers:
+                if a >= s + t.after_minutes:
+                    active.append(t)
+            out.append((a, b, tuple(active), names))
         return out
 
     def phrase(self, tier: str, names: tuple[str, ...], rank: str, lead_s: float) -> str:
@@ -393,36 +431,47 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
     groups: list[Group] = []
     holiday_names: list[str] = []
     padded = False
+    # segments with the whole-shift tiers folded in, once per billed length (shared by the groups)
+    segs_by_end: dict[int, list[tuple[int, int, tuple[Tier, ...], tuple[Tier, ...], tuple[str, ...]]]] = {}
     for rank, has_vehicle, count in groups_raw:
         worked = sched + (extra if has_vehicle else 0)
         billed = max(minimum, worked)
         padded = padded or billed > worked
         e = s + billed
+        segs = segs_by_end.get(e)
+        if segs is None:
+            segs = []
+            for a, b, active, names in p.segments(s, e):
+                if active:
+                    rep = tuple(t for t in active if t.replaces) + tuple(shift_replace)
+                    sur = tuple(t for t in active if not t.replaces) + tuple(shift_surcharge)
+                else:
+                    rep, sur = tuple(shift_replace), tuple(shift_surcharge)
+                segs.append((a, b, rep, sur, names))
+                for n in names:
+                    if n not in holiday_names:
+                        holiday_names.append(n)
+            segs_by_end[e] = segs
         row = p.rates[rank]
+        regular = row["regular"]
         pieces: list[list[Any]] = []  # [rate, tier, start, end, names]
         runs: dict[str, list[list[int]]] = {}
-        for a, b, active, names in p.segments(s, e):
-            best, best_tier = row["regular"], "regular"
-            for t in (*active, *shift_replace) if active else shift_replace:
-                if not t.replaces:
-                    continue
+        for a, b, rep, sur, names in segs:
+            best, best_tier = regular, "regular"
+            for t in rep:
                 r = row[t.key]
                 if r > best or (r == best and best_tier == "regular"):
                     best, best_tier = r, t.key
-            for n in names:
-                if n not in holiday_names:
-                    holiday_names.append(n)
-            if pieces and pieces[-1][0] == best and pieces[-1][3] == a:
+            if pieces and pieces[-1][0] == best:
                 last = pieces[-1]
                 last[3] = b
                 if last[1] == "regular" and best_tier != "regular":
                     last[1] = best_tier
-                last[4] = last[4] + tuple(n for n in names if n not in last[4])
+                if names:
+                    last[4] = last[4] + tuple(n for n in names if n not in last[4])
             else:
                 pieces.append([best, best_tier, a, b, names])
-            for t in (*active, *shift_surcharge):
-                if t.replaces:
-                    continue
+            for t in sur:
                 rr = runs.setdefault(t.key, [])
                 if rr and rr[-1][1] == a:
                     rr[-1][1] = b
@@ -509,15 +558,10 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
         index=index, start=shift.start, end=shift.end, start_min=s, end_min=shift.end_min, job_type=shift.job_type,
         requested_headcount=shift.headcount, positions=positions, vehicles=shift.vehicles, minimum_minutes=minimum,
         groups=tuple(groups), lines=tuple(lines), total_cents=total, labour_cents=labour_cents,
-        explanations=tuple(explanations), window_fees=(),
+        explanations=tuple(explanations),
+        window_fees=_cancellation.window_fees(card, groups, minimum),
     )
-    sq = _with_fees(sq, _cancellation.window_fees(card, sq))
     return sq, notice_tiers, holiday_names
-
-
-def _with_fees(sq: ShiftQuote, fees: tuple[WindowFee, ...]) -> ShiftQuote:
-    object.__setattr__(sq, "window_fees", fees)
-    return sq
 
 
 def quote(req: QuoteRequest, card: RateCard) -> Quote:

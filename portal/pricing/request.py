@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .card import RateCard
 from .money import AmountError, format_cents, parse_amount
@@ -80,8 +80,7 @@ class Location:
     zip: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ShiftRequest:
+class ShiftRequest(NamedTuple):
     start: datetime  # aware, in the agency's zone
     end: datetime
     start_min: int  # minutes since the Unix epoch (UTC)
@@ -137,8 +136,10 @@ def parse_time(value: Any, card: RateCard, where: str, errors: list[FieldError],
     zone = card.zone
     if dt.tzinfo is None:
         local = dt.replace(tzinfo=zone)
-        back = local.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
-        if back != dt:
+        # Same offset for both folds: an ordinary time. Otherwise a gap or a repeated hour; only
+        # the round trip tells them apart.
+        if local.utcoffset() != local.replace(fold=1).utcoffset() and (
+                local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != dt):
             errors.append(FieldError(
                 where, f"{dt:%Y-%m-%d %H:%M} does not exist in {card.time_zone} "
                        "(the clocks skip that hour); give a time outside the gap"))

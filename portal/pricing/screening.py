@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .card import RateCard
 from .request import QuoteRequest
@@ -11,8 +12,7 @@ from .request import QuoteRequest
 __all__ = ["Approval", "Notice", "Screened", "screen"]
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
+class Notice(NamedTuple):
     """A notice or a block: a stable machine ``code``, a sentence, the source it rests on."""
 
     code: str
@@ -27,8 +27,7 @@ class Notice:
         return d
 
 
-@dataclass(frozen=True, slots=True)
-class Approval:
+class Approval(NamedTuple):
     code: str
     name: str  # who must approve
     message: str
