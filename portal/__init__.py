@@ -72,11 +72,12 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.agency.views import bp as agency_bp
+    from portal.api.views import bp as api_bp
     from portal.auth.views import bp as auth_bp
     from portal.employer.views import bp as employer_bp
     from portal.main.views import bp as main_bp
 
-    for bp in (main_bp, auth_bp, employer_bp, agency_bp, admin_bp):
+    for bp in (main_bp, auth_bp, employer_bp, agency_bp, admin_bp, api_bp):
         app.register_blueprint(bp)
 
 

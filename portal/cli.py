@@ -14,6 +14,93 @@ from portal.models import Agency, Role
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users)
+    app.cli.add_command(rate_cards)
+    app.cli.add_command(quote_command)
+
+
+def _read(path: str) -> str:
+    """A file's text, or standard input for ``-``; a click error (exit 2) if unreadable."""
+    try:
+        with click.open_file(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise click.UsageError(f"cannot read {path}: {e}") from None
+
+
+@click.group("rate-cards")
+def rate_cards() -> None:
+    """Check and import agency rate cards."""
+
+
+@rate_cards.command("check")
+@click.argument("path")
+def check_card_command(path: str) -> None:
+    """Validate a card and print every problem with its location (exit 1 if any)."""
+    from portal.pricing import check_card
+
+    problems = check_card(_read(path))
+    for problem in problems:
+        click.echo(f"{path}: {problem}")
+    if problems:
+        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.", err=True)
+        raise SystemExit(1)
+    click.echo(f"{path}: the card is valid.")
+
+
+@rate_cards.command("import")
+@click.argument("path")
+def import_card_command(path: str) -> None:
+    """Load a card as the next version of its agency (creating the agency if new)."""
+    from portal.cards import import_card
+    from portal.pricing import CardError
+
+    try:
+        version, created = import_card(_read(path))
+    except CardError as e:
+        for problem in e.problems:
+            click.echo(f"{path}: {problem}")
+        raise SystemExit(1) from None
+    if created:
+        click.echo(f"Imported {version.agency.slug} rate card version {version.version} "
+                   f"(effective {version.effective_date.isoformat()}).")
+    else:
+        click.echo(f"{version.agency.slug} version {version.version} already has this text; nothing imported.")
+
+
+@click.command("quote")
+@click.argument("path")
+@click.option("--now", "now_text", help="Price as if now were this ISO 8601 moment (default: the clock).")
+def quote_command(path: str, now_text: str | None) -> None:
+    """Price a request (the JSON body of POST /api/v1/quotes) from FILE or - (standard input).
+
+    Prints the quote as JSON and exits 0; exits 1 with the errors as JSON when the request is
+    refused (a field is wrong), 2 when the input is unusable (unreadable, not JSON).
+    """
+    import json
+    from datetime import UTC, datetime
+
+    from portal import quoting
+
+    now = datetime.now(UTC)
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.UsageError(f"--now: not an ISO 8601 moment: {now_text!r}") from None
+        if now.tzinfo is None:
+            raise click.UsageError("--now: give an offset, e.g. 2026-12-01T09:00:00-07:00")
+    text = _read(path)
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        click.echo(json.dumps({"errors": [{"field": None, "message": f"not valid JSON: {e}"}]}, indent=2))
+        raise SystemExit(2) from None
+    try:
+        priced = quoting.price(data, now=now)
+    except quoting.QuoteInputError as e:
+        click.echo(json.dumps({"errors": e.errors}, indent=2))
+        raise SystemExit(1) from None
+    click.echo(json.dumps(priced.to_dict(), indent=2))
 
 
 @click.command("seed-demo")

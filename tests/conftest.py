@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal import accounts, create_app
-from portal.demo import AGENCIES, upsert_agency
+from portal.cards import import_shipped_cards
 from portal.extensions import db
 from portal.models import Agency, Role, User
 
@@ -79,8 +79,8 @@ def runner(app: Flask):
 
 @pytest.fixture
 def agencies(app: Flask) -> dict[str, Agency]:
-    """The four launch agencies."""
-    return {data["slug"]: upsert_agency(data) for data in AGENCIES}
+    """The four launch agencies, from their shipped rate cards."""
+    return {version.agency.slug: version.agency for version, _ in import_shipped_cards()}
 
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

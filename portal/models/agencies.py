@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
@@ -35,3 +35,28 @@ class Agency(db.Model):
 
     def __repr__(self) -> str:
         return f"<Agency {self.slug}>"
+
+
+class RateCardVersion(db.Model):
+    """One dated version of an agency's rate card, kept verbatim as its TOML text.
+
+    Versions are never edited: an agency changes its rates by importing a new version, and a
+    booking keeps pointing at the version it was quoted with.
+    """
+
+    __tablename__ = "rate_card_versions"
+    __table_args__ = (UniqueConstraint("agency_id", "version", name="uq_rate_card_versions_agency_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    version: Mapped[int]
+    effective_date: Mapped[date]
+    source_text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    agency: Mapped[Agency] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RateCardVersion {self.agency_id} v{self.version}>"

@@ -1,0 +1,164 @@
+"""Rate cards in the database: dated versions per agency, imported from TOML files.
+
+The pure engine (``portal.pricing``) parses and validates a card; this module stores the text
+as a new version of its agency, keeps the agency's name, zone and jurisdiction in step with it,
+and hands out parsed cards (cached per text, so the live quote never re-parses).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.formatting import money
+from portal.models import Agency, RateCardVersion, User
+from portal.pricing import RateCard, load_card
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "rate_cards"
+
+
+@lru_cache(maxsize=512)
+def _parse(sha256: str, number: int, text: str) -> RateCard:
+    return load_card(text).with_version(number)
+
+
+def card_of(version: RateCardVersion) -> RateCard:
+    """The parsed card of a stored version, carrying its version number (parsed once per process)."""
+    return _parse(version.sha256, version.version, version.source_text)
+
+
+def current_version(agency: Agency) -> RateCardVersion | None:
+    return db.session.scalar(
+        select(RateCardVersion)
+        .where(RateCardVersion.agency_id == agency.id)
+        .order_by(RateCardVersion.version.desc())
+        .limit(1)
+    )
+
+
+def version_number(agency: Agency, number: int) -> RateCardVersion | None:
+    return db.session.scalar(
+        select(RateCardVersion).where(RateCardVersion.agency_id == agency.id, RateCardVersion.version == number)
+    )
+
+
+def _summary(card: RateCard) -> str:
+    """One line for the agency list: ranks, the lowest regular rate, the minimum."""
+    rates = card.default_schedule.rates.get("regular", {})
+    lowest = min(rates.values()) if rates else None
+    ranks = ", ".join(r.label for r in card.ranks)
+    hours = card.minimum_minutes // 60 if card.minimum_minutes % 60 == 0 else card.minimum_minutes / 60
+    parts = [ranks]
+    if lowest is not None:
+        parts.append(f"from {money(lowest)} an hour" + (" (minimum rates)" if card.rates_are_minimums else ""))
+    if card.minimum_minutes:
+        parts.append(f"{hours}-hour minimum")
+    return "; ".join(parts) + "."
+
+
+def _agency_fields(card: RateCard) -> dict:
+    return {
+        "name": card.name,
+        "short_name": card.short_name,
+        "time_zone": card.time_zone,
+        "jurisdiction_city": card.jurisdiction.city if card.jurisdiction else "",
+        "jurisdiction_state": card.jurisdiction.state if card.jurisdiction else "",
+        "summary": _summary(card)[:500],
+    }
+
+
+def import_card(text: str, *, by: User | None = None) -> tuple[RateCardVersion, bool]:
+    """Store ``text`` as the next version of its agency (created if new).
+
+    Raises ``portal.pricing.CardError`` listing every problem when the card is invalid. Importing
+    the same text as the current version changes nothing and returns ``(current, False)``.
+    """
+    card = load_card(text)
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    agency = db.session.scalar(select(Agency).where(Agency.slug == card.slug))
+    if agency is None:
+        agency = Agency(slug=card.slug, **_agency_fields(card))
+        db.session.add(agency)
+        db.session.flush()
+    else:
+        latest = current_version(agency)
+        if latest is not None and latest.sha256 == sha:
+            return latest, False
+        for key, value in _agency_fields(card).items():
+            setattr(agency, key, value)
+    number = (
+        db.session.scalar(select(func.max(RateCardVersion.version)).where(RateCardVersion.agency_id == agency.id))
+        or 0
+    ) + 1
+    version = RateCardVersion(
+        agency=agency,
+        version=number,
+        effective_date=card.effective,
+        source_text=text,
+        sha256=sha,
+        imported_by_id=by.id if by else None,
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version, True
+
+
+def shipped_card_files() -> list[Path]:
+    return sorted(SHIPPED_DIR.glob("*.toml"))
+
+
+def import_shipped_cards() -> list[tuple[RateCardVersion, bool]]:
+    """Load every card shipped in ``portal/rate_cards`` (what ``flask seed-demo`` does)."""
+    return [import_card(path.read_text()) for path in shipped_card_files()]
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def card_document(version: RateCardVersion) -> dict:
+    """The card exactly as its agency wrote it, as JSON (dates as ISO strings)."""
+    return _jsonable(tomllib.loads(version.source_text))
+
+
+def describe(card: RateCard) -> dict:
+    """What a client needs to build a request: schedules, ranks, job types, questions, venue kinds."""
+    return {
+        "ranks": [{"key": r.key, "label": r.label} for r in card.ranks],
+        "schedules": [
+            {"key": s.key, "label": s.label, "default": s.default, "description": s.description}
+            for s in card.schedules
+        ],
+        "job_types": [
+            {"key": j.key, "label": j.label, "minimum_minutes": j.minimum_minutes or card.minimum_minutes}
+            for j in card.job_types
+        ],
+        "screening_questions": [
+            {
+                "key": q.key,
+                "question": q.question,
+                "help": q.help,
+                "effects": [
+                    {"effect": e.effect, "code": e.code, "message": e.message, "source": e.source} for e in q.effects
+                ],
+            }
+            for q in card.screening
+        ],
+        "venue_kinds": [{"key": v.key, "label": v.label} for v in card.staffing.venues] if card.staffing else [],
+        "priority_tiers": [{"key": t.key, "label": t.label} for t in card.tiers if t.when == "selectable"],
+        "rates_are_minimums": card.rates_are_minimums,
+        "minimum_minutes": card.minimum_minutes,
+        "vehicles": card.vehicle.kind != "none" or bool(card.vehicle.approval),
+    }

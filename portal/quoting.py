@@ -1,0 +1,63 @@
+"""Quote a request body (the JSON of ``POST /api/v1/quotes``) with the agency's current card.
+
+The API, ``flask quote`` and the wizard's live panel all come through here, so every price the
+portal shows is the one the engine computes from the same input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from portal import cards
+from portal.extensions import db
+from portal.models import Agency, RateCardVersion
+from portal.pricing import Quote, RateCard, RequestError, parse_request, quote
+
+
+class QuoteInputError(ValueError):
+    """The request cannot be priced. ``errors`` is a list of ``{"field", "message"}``."""
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class PricedQuote:
+    agency: Agency
+    version: RateCardVersion
+    card: RateCard
+    quote: Quote
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.quote.to_dict()
+
+
+def agency_with_card(slug: Any) -> tuple[Agency, RateCardVersion]:
+    """The agency named in a request and its current card version, or a QuoteInputError on ``agency``."""
+    if not isinstance(slug, str) or not slug.strip():
+        raise QuoteInputError([{"field": "agency", "message": "Name the agency, e.g. \"kcpd\"."}])
+    agency = db.session.scalar(select(Agency).where(Agency.slug == slug.strip()))
+    version = cards.current_version(agency) if agency else None
+    if agency is None or version is None:
+        known = ", ".join(db.session.scalars(select(Agency.slug).order_by(Agency.slug))) or "none"
+        message = f"No agency {slug!r} takes bookings here (known: {known})."
+        raise QuoteInputError([{"field": "agency", "message": message}])
+    return agency, version
+
+
+def price(data: Any, *, now: datetime) -> PricedQuote:
+    """Validate and price a request body. Raises QuoteInputError naming every bad field."""
+    if not isinstance(data, dict):
+        raise QuoteInputError([{"field": None, "message": "The request body must be a JSON object."}])
+    agency, version = agency_with_card(data.get("agency"))
+    card = cards.card_of(version)
+    try:
+        request = parse_request(data, card, now=now)
+    except RequestError as e:
+        raise QuoteInputError([{"field": err.field, "message": err.message} for err in e.errors]) from None
+    return PricedQuote(agency=agency, version=version, card=card, quote=quote(request, card))
