@@ -111,5 +111,8 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["money"] = formatting.money
     app.jinja_env.filters["local_dt"] = formatting.local_datetime
+    app.jinja_env.filters["duration"] = formatting.duration
+    app.jinja_env.filters["iso_local"] = formatting.iso_local
+    app.jinja_env.filters["positions_text"] = formatting.positions_text
     app.jinja_env.globals["htmx_url"] = lambda: app.config["HTMX_URL"]
     app.jinja_env.globals["htmx_sri"] = lambda: app.config["HTMX_SRI"]

@@ -21,3 +21,30 @@ def local_datetime(value: datetime | None, zone: str | ZoneInfo, fmt: str = "%a 
         return ""
     tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
     return value.astimezone(tz).strftime(fmt)
+
+
+def duration(minutes: int | None) -> str:
+    """``390`` -> ``6 h 30 min``."""
+    if minutes is None:
+        return ""
+    hours, rest = divmod(int(minutes), 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{rest} min"
+
+
+def iso_local(value: str | None, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
+    """An ISO 8601 string that already carries the agency's offset, shown as a person reads it."""
+    if not value:
+        return ""
+    return datetime.fromisoformat(value).strftime(fmt)
+
+
+def positions_text(positions: dict[str, int], labels: dict[str, str] | None = None) -> str:
+    """``{"officer": 4, "sergeant": 1}`` -> ``4 officers, 1 sergeant``."""
+    labels = labels or {}
+    parts = []
+    for rank, count in positions.items():
+        word = labels.get(rank, rank.replace("_", " ")).lower()
+        parts.append(f"{count} {word}{'' if count == 1 else 's'}")
+    return ", ".join(parts)

@@ -1,0 +1,310 @@
+"""The shift-and-quote form shared by the public instant quote and the request wizard.
+
+One form class per rate card (its ranks, schedules and whether rates are minimums decide the
+fields), a conversion from the bound form to the JSON request body of ``POST /api/v1/quotes``,
+and the mapping of the engine's field errors (``shifts[0].end``) back onto form fields. The
+live panel, the API and submission all price through ``portal.quoting``: the page can never
+show a price the server would not charge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TimeField,
+)
+from wtforms.validators import NumberRange, Optional
+
+from portal.pricing import RateCard
+
+MAX_SHIFT_ROWS = 60  # a form holds at most this many shifts (the API takes more)
+_MONEY = re.compile(r"^\d{1,5}(\.\d{1,2})?$")
+
+
+def _count(label: str, *, upto: int = 200) -> IntegerField:
+    return IntegerField(
+        label,
+        [Optional(), NumberRange(0, upto, f"Enter a number from 0 to {upto}.")],
+        render_kw={"min": 0, "max": upto},
+    )
+
+
+def form_classes(card: RateCard) -> tuple[type[Form], type[FlaskForm]]:
+    """(ShiftForm, QuoteForm) for a card, built once per parsed card (kept in the card's own cache)."""
+    classes = card._cache.get("portal.form_classes")
+    if classes is None:
+        classes = card._cache["portal.form_classes"] = _build_form_classes(card)
+    return classes
+
+
+def _build_form_classes(card: RateCard) -> tuple[type[Form], type[FlaskForm]]:
+    ranks = card.ranks
+    lowest = ranks[0]
+
+    class ShiftForm(Form):
+        date = DateField("Date", [Optional()])
+        start = TimeField("Start", [Optional()])
+        end = TimeField("End", [Optional()])
+        end_date = DateField("Ends on", [Optional()], description="Only if not the same day or the next morning.")
+        officers = _count(f"{lowest.label}s")
+        vehicles = _count("Vehicles")
+
+    for rank in ranks[1:]:
+        setattr(ShiftForm, f"rank_{rank.key}", _count(f"{rank.label}s"))
+
+    class QuoteForm(FlaskForm):
+        shifts = FieldList(FormField(ShiftForm), min_entries=1, max_entries=MAX_SHIFT_ROWS)
+
+    if len(card.schedules) > 1:
+        QuoteForm.schedule = SelectField(
+            "Rate schedule",
+            choices=[SelectChoice(s.key, s.label) for s in card.schedules],
+            default=card.default_schedule.key,
+            description="The kind of work decides the schedule; the agency confirms it.",
+        )
+    priorities = [t for t in card.tiers if t.when == "selectable"]
+    if priorities:
+        QuoteForm.priority = SelectField(
+            "Priority", choices=[SelectChoice("", "Standard")] + [SelectChoice(t.key, t.label) for t in priorities]
+        )
+    if card.rates_are_minimums:
+        for rank in ranks:
+            setattr(
+                QuoteForm,
+                f"offered_{rank.key}",
+                StringField(
+                    f"Hourly rate offered for {rank.label.lower()}s",
+                    [Optional()],
+                    description="Leave empty for the published minimum.",
+                    render_kw={"inputmode": "decimal", "placeholder": "published minimum"},
+                ),
+            )
+    return ShiftForm, QuoteForm
+
+
+def bind(card: RateCard, formdata=None, *, csrf: bool = True, **kwargs) -> FlaskForm:
+    """The card's quote form bound to ``formdata`` (a MultiDict), with or without CSRF."""
+    _, quote_form = form_classes(card)
+    meta = {} if csrf else {"csrf": False}
+    return quote_form(formdata=formdata, meta=meta, **kwargs)
+
+
+@dataclass
+class FormRequest:
+    """What a bound form says, as far as it can be read: a request body and what is still missing."""
+
+    body: dict[str, Any]
+    missing: list[str] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)  # form field name -> messages
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.errors
+
+
+def _local(day: date, t) -> str:
+    return f"{day.isoformat()}T{t.strftime('%H:%M')}"
+
+
+def shift_rows(form: FlaskForm) -> list:
+    return list(form.shifts)
+
+
+def read(form: FlaskForm, card: RateCard) -> FormRequest:
+    """Turn the bound form into shift and rate fields of an API request body.
+
+    Fields a person has not filled yet are reported as ``missing`` (plain words), not errors.
+    Input the form itself cannot read (a malformed date) is an error on that field.
+    """
+    form.validate()  # coerces values; its messages are kept beside the fields
+    result = FormRequest(body={})
+    for name, messages in _flatten_errors(form):
+        if name != "csrf_token":
+            result.errors.setdefault(name, []).extend(messages)
+    if hasattr(form, "schedule"):
+        result.body["schedule"] = form.schedule.data or card.default_schedule.key
+    if getattr(form, "priority", None) is not None and form.priority.data:
+        result.body["priority"] = form.priority.data
+    offered = {}
+    for rank in card.ranks if card.rates_are_minimums else ():
+        f = getattr(form, f"offered_{rank.key}")
+        value = (f.data or "").strip().lstrip("$")
+        if value:
+            if _MONEY.match(value):
+                offered[rank.key] = value if "." in value else f"{value}.00"
+            else:
+                result.errors.setdefault(f.name, []).append("Enter an hourly rate like 45.00.")
+    if offered:
+        result.body["offered_rates"] = offered
+
+    shifts = []
+    for i, row in enumerate(form.shifts):
+        label = f"Shift {i + 1}" if len(form.shifts) > 1 else "The shift"
+        s = row.form
+        needs = [
+            word
+            for word, f in (("a date", s.date), ("a start time", s.start), ("an end time", s.end))
+            if f.data is None
+        ]
+        if any(row.form[n].errors for n in ("date", "start", "end", "end_date")):
+            continue
+        if needs:
+            result.missing.append(f"{label} needs {_join(needs)}.")
+            continue
+        end_day = s.end_date.data or (s.date.data if s.end.data > s.start.data else s.date.data + timedelta(days=1))
+        positions = {}
+        if s.officers.data:
+            positions[card.ranks[0].key] = s.officers.data
+        for rank in card.ranks[1:]:
+            n = s[f"rank_{rank.key}"].data
+            if n:
+                positions[rank.key] = n
+        if not positions:
+            result.missing.append(f"{label} needs at least one officer.")
+            continue
+        shift = {"start": _local(s.date.data, s.start.data), "end": _local(end_day, s.end.data), "positions": positions}
+        if s.vehicles.data:
+            shift["vehicles"] = s.vehicles.data
+        shifts.append((i, shift))
+    result.body["shifts"] = [shift for _, shift in shifts]
+    result.body["_rows"] = [i for i, _ in shifts]  # engine index -> form row, removed before pricing
+    return result
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _flatten_errors(form, prefix: str = ""):
+    for f in form:
+        if isinstance(f, FieldList):
+            for entry in f:
+                yield from _flatten_errors(entry.form)
+        elif isinstance(f, FormField):
+            yield from _flatten_errors(f.form)
+        elif f.errors:
+            yield f.name, list(f.errors)
+
+
+_SHIFT_PATH = re.compile(r"^shifts\[(\d+)\](?:\.(\w+))?(?:\.(\w+))?$")
+_SHIFT_FIELD = {"start": "start", "end": "end", "vehicles": "vehicles", "officers": "officers", "job_type": "date"}
+
+
+def form_field_for(path: str | None, form: FlaskForm, card: RateCard, rows: list[int]) -> str | None:
+    """The form field an engine error path belongs to (``shifts[0].end`` -> ``shifts-0-end``), or None."""
+    if not path:
+        return None
+    if path.startswith("offered_rates.") and card.rates_are_minimums:
+        name = f"offered_{path.split('.', 1)[1]}"
+        return getattr(form, name).name if hasattr(form, name) else None
+    if path in ("schedule", "priority") and hasattr(form, path):
+        return getattr(form, path).name
+    match = _SHIFT_PATH.match(path)
+    if not match:
+        return None
+    index, key, sub = int(match.group(1)), match.group(2), match.group(3)
+    if index >= len(rows):
+        return None
+    row = form.shifts[rows[index]].form
+    if key == "positions":
+        if sub and sub != card.ranks[0].key and f"rank_{sub}" in row:
+            return row[f"rank_{sub}"].name
+        return row.officers.name
+    return row[_SHIFT_FIELD.get(key or "", "date")].name
+
+
+def sentence(message: str) -> str:
+    """Engine messages are lower-case API text; on a page they start with a capital and end with a stop."""
+    message = message.strip()
+    if not message:
+        return message
+    message = message[0].upper() + message[1:]
+    return message if message.endswith((".", "!", "?", ")")) else message + "."
+
+
+def apply_errors(form: FlaskForm, errors: dict[str, list[str]]) -> list[str]:
+    """Put messages beside their fields; return the ones that belong to no field."""
+    by_name = dict(_all_fields(form))
+    loose = []
+    for name, messages in errors.items():
+        target = by_name.get(name)
+        for message in messages:
+            if target is None:
+                loose.append(message)
+            elif message not in target.errors:
+                if isinstance(target.errors, tuple):
+                    target.errors = list(target.errors)
+                target.errors.append(message)
+    return loose
+
+
+def _all_fields(form):
+    for f in form:
+        if isinstance(f, FieldList):
+            for entry in f:
+                yield from _all_fields(entry.form)
+        elif isinstance(f, FormField):
+            yield from _all_fields(f.form)
+        else:
+            yield f.name, f
+
+
+def engine_errors_by_field(
+    errors: list[dict], form: FlaskForm, card: RateCard, rows: list[int]
+) -> dict[str, list[str]]:
+    """Engine errors (``{"field", "message"}``) keyed by form field name ("" for the form as a whole)."""
+    out: dict[str, list[str]] = {}
+    for e in errors:
+        name = form_field_for(e["field"], form, card, rows) or ""
+        out.setdefault(name, []).append(sentence(e["message"]))
+    return out
+
+
+@dataclass
+class Preview:
+    """What the quote panel shows: the quote, or what is still missing, or what is wrong."""
+
+    quote: dict[str, Any] | None
+    missing: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # errors that belong to no single field
+    field_errors: dict[str, list[str]] = field(default_factory=dict)
+    body: dict[str, Any] | None = None  # the request body that was priced
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.quote and self.quote["blocks"])
+
+
+def preview(slug: str, card: RateCard, form: FlaskForm, *, now: datetime, extra: dict | None = None) -> Preview:
+    """Price what the form says so far, exactly as submission would (same body, same engine).
+
+    ``extra`` adds the request fields other wizard steps collected (location, screening, venue).
+    """
+    from portal import quoting
+
+    read_back = read(form, card)
+    rows = read_back.body.pop("_rows")
+    if read_back.errors:
+        return Preview(None, read_back.missing, [], read_back.errors)
+    if read_back.missing or not read_back.body["shifts"]:
+        return Preview(None, read_back.missing or ["Add a shift: its date, start and end, and how many officers."])
+    body = {"agency": slug, **(extra or {}), **read_back.body}
+    try:
+        priced = quoting.price(body, now=now)
+    except quoting.QuoteInputError as e:
+        errors = engine_errors_by_field(e.errors, form, card, rows)
+        return Preview(None, [], errors.pop("", []), errors, body)
+    return Preview(priced.to_dict(), body=body)
