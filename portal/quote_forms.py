@@ -102,6 +102,66 @@ def bind(card: RateCard, formdata=None, *, csrf: bool = True, **kwargs) -> Flask
     return quote_form(formdata=formdata, meta=meta, **kwargs)
 
 
+_ROW_KEY = re.compile(r"^shifts-(\d+)-(\w+)$")
+
+
+def rows_of(formdata) -> list[dict[str, str]]:
+    """The shift rows of submitted form data, in order (``shifts-3-start`` -> rows[k]["start"])."""
+    rows: dict[int, dict[str, str]] = {}
+    for key, value in formdata.items(multi=True):
+        match = _ROW_KEY.match(key)
+        if match and int(match.group(1)) < 1000:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = value
+    return [rows[i] for i in sorted(rows)]
+
+
+def with_rows(formdata, rows: list[dict[str, str]]):
+    """``formdata`` with its shift rows replaced by ``rows`` (renumbered from 0)."""
+    from werkzeug.datastructures import MultiDict
+
+    out = MultiDict([(k, v) for k, v in formdata.items(multi=True) if not _ROW_KEY.match(k) and k != "action"])
+    for i, row in enumerate(rows[:MAX_SHIFT_ROWS]):
+        for key, value in (row or {"date": ""}).items():
+            out.add(f"shifts-{i}-{key}", value)
+    return out
+
+
+def apply_row_action(formdata, action: str, *, weeks: int = 0):
+    """Add, copy, remove or repeat-weekly a shift row: the form's buttons work without JavaScript.
+
+    ``action`` is ``add``, ``copy-N``, ``remove-N`` or ``repeat-N`` (``weeks`` more copies, 7 days apart).
+    Returns new form data, or None for an unknown action.
+    """
+    rows = rows_of(formdata) or [{}]
+    verb, _, index = action.partition("-")
+    if verb == "add":
+        last = rows[-1]
+        rows.append({k: v for k, v in last.items() if k not in ("date", "end_date")})
+        return with_rows(formdata, rows)
+    if not index.isdigit() or int(index) >= len(rows):
+        return None
+    i = int(index)
+    if verb == "copy":
+        rows.insert(i + 1, dict(rows[i]))
+    elif verb == "remove":
+        rows.pop(i)
+        rows = rows or [{}]
+    elif verb == "repeat":
+        copies = []
+        for week in range(1, max(0, min(weeks, 52)) + 1):
+            copy = dict(rows[i])
+            for key in ("date", "end_date"):
+                try:
+                    copy[key] = (date.fromisoformat(rows[i].get(key, "")) + timedelta(weeks=week)).isoformat()
+                except ValueError:
+                    copy.pop(key, None)
+            copies.append(copy)
+        rows[i + 1 : i + 1] = copies
+    else:
+        return None
+    return with_rows(formdata, rows)
+
+
 @dataclass
 class FormRequest:
     """What a bound form says, as far as it can be read: a request body and what is still missing."""
@@ -288,10 +348,14 @@ class Preview:
         return bool(self.quote and self.quote["blocks"])
 
 
-def preview(slug: str, card: RateCard, form: FlaskForm, *, now: datetime, extra: dict | None = None) -> Preview:
+def preview(
+    slug: str, card: RateCard, form: FlaskForm, *, now: datetime, extra: dict | None = None,
+    shift_extra: dict | None = None,
+) -> Preview:
     """Price what the form says so far, exactly as submission would (same body, same engine).
 
-    ``extra`` adds the request fields other wizard steps collected (location, screening, venue).
+    ``extra`` adds the request fields other wizard steps collected (location, screening, venue);
+    ``shift_extra`` adds fields to every shift (the wizard's ``job_type``).
     """
     from portal import quoting
 
@@ -302,6 +366,8 @@ def preview(slug: str, card: RateCard, form: FlaskForm, *, now: datetime, extra:
     if read_back.missing or not read_back.body["shifts"]:
         return Preview(None, read_back.missing or ["Add a shift: its date, start and end, and how many officers."])
     body = {"agency": slug, **(extra or {}), **read_back.body}
+    if shift_extra:
+        body["shifts"] = [{**shift, **shift_extra} for shift in body["shifts"]]
     try:
         priced = quoting.price(body, now=now)
     except quoting.QuoteInputError as e:

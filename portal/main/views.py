@@ -1,8 +1,15 @@
-"""Public pages."""
+"""Public pages: the landing page and the instant quote (no account needed)."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
+from portal import cards, quote_forms
 from portal.extensions import db
 from portal.models import Agency
 
@@ -18,3 +25,71 @@ def index():
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+def _quotable_agencies() -> list[Agency]:
+    return [a for a in db.session.scalars(select(Agency).order_by(Agency.name)) if cards.current_version(a)]
+
+
+def _clean_query(formdata) -> str:
+    return urlencode([(k, v) for k, v in formdata.items(multi=True) if k != "action" and v != ""])
+
+
+def _quote_context(formdata) -> dict:
+    """Everything the instant-quote page shows for these query parameters."""
+    agencies = _quotable_agencies()
+    agency = next((a for a in agencies if a.slug == formdata.get("agency")), None)
+    context = {"agencies": agencies, "agency": agency, "card": None, "form": None, "preview": None, "loose": []}
+    if agency is None:
+        return context
+    card = cards.card_of(cards.current_version(agency))
+    form = quote_forms.bind(card, formdata, csrf=False)
+    touched = any(v for row in quote_forms.rows_of(formdata) for v in row.values())
+    if touched:
+        preview = quote_forms.preview(agency.slug, card, form, now=datetime.now(UTC))
+        context["loose"] = quote_forms.apply_errors(form, preview.field_errors)
+    else:
+        preview = quote_forms.Preview(None, ["Enter the date, start and end of a shift, and how many officers."])
+    query = _clean_query(formdata)
+    context.update(
+        card=card,
+        form=form,
+        preview=preview,
+        share_url=url_for("main.instant_quote", _external=True) + "?" + query,
+        # The request wizard opens a draft pre-filled from these same parameters (after sign-in).
+        request_url="/employer/requests/new?" + query,
+    )
+    return context
+
+
+def _fragment(block: str, context: dict, formdata):
+    response = render_block("main/quote.html", block, **context)
+    headers = {"Vary": "HX-Request", "HX-Replace-Url": url_for("main.instant_quote") + "?" + _clean_query(formdata)}
+    return response, 200, headers
+
+
+@bp.get("/quote")
+def instant_quote():
+    """The instant quote. A GET form, so the address of the page is the link to share."""
+    formdata = request.args
+    action = formdata.get("action", "")
+    if action:
+        changed = quote_forms.apply_row_action(formdata, action)
+        if changed is not None:
+            formdata = changed
+        if not request.headers.get("HX-Request"):
+            return redirect(url_for("main.instant_quote") + "?" + _clean_query(formdata), 303)
+    context = _quote_context(formdata)
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        return _fragment("app", context, formdata)
+    response = render_template("main/quote.html", **context)
+    return response, 200, {"Vary": "HX-Request"}
+
+
+@bp.get("/quote/preview")
+def quote_preview():
+    """The live panel: the same form and the same pricing as the page, nothing written."""
+    context = _quote_context(request.args)
+    if context["card"] is None:
+        return "", 204
+    return _fragment("panel", context, request.args)

@@ -1,0 +1,176 @@
+"""The instant quote at /quote: no account, same prices as the API, shareable, works without JavaScript."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _cards(agencies):
+    """The four shipped cards are loaded."""
+
+
+def future(days: int, zone: str = "America/Phoenix") -> str:
+    return (datetime.now(UTC).astimezone(ZoneInfo(zone)).date() + timedelta(days=days)).isoformat()
+
+
+def query(**params) -> str:
+    return "/quote?" + urlencode(params)
+
+
+def api_quote(client, body) -> dict:
+    response = client.post("/api/v1/quotes", json=body)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def money(cents: int) -> str:
+    return f"${cents // 100:,}.{cents % 100:02d}"
+
+
+def test_landing_links_to_instant_quote(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/quote"' in html and 'href="/quote?agency=kcpd"' in html
+
+
+def test_choose_an_agency_first(client):
+    html = client.get("/quote").get_data(as_text=True)
+    assert "Choose an agency" in html
+    for name in ("Kansas City, Missouri Police Department", "Mesa Police Department", "Tucson Police Department"):
+        assert name in html
+
+
+def test_form_follows_the_agency_card(client):
+    tucson = client.get(query(agency="tucson")).get_data(as_text=True)
+    assert 'name="schedule"' in tucson and "Major" in tucson  # Tucson has three schedules
+    assert 'name="shifts-0-rank_sergeant"' in tucson and 'name="shifts-0-rank_commander"' in tucson
+    assert 'name="offered_officer"' not in tucson
+    kcpd = client.get(query(agency="kcpd")).get_data(as_text=True)
+    assert 'name="offered_officer"' in kcpd and 'name="schedule"' not in kcpd  # KCPD rates are minimums
+    assert "Still needed" in kcpd
+
+
+@pytest.mark.parametrize(
+    ("agency", "zone", "shift", "extra"),
+    [
+        ("kcpd", "America/Chicago", {"start": "18:00", "end": "23:00", "officers": "2"}, {"offered_officer": "45"}),
+        ("mesa", "America/Phoenix", {"start": "07:00", "end": "11:30", "officers": "2", "vehicles": "1"}, {}),
+        ("west-valley-city", "America/Denver", {"start": "21:00", "end": "01:30", "officers": "6"}, {}),
+        ("tucson", "America/Phoenix", {"start": "08:00", "end": "14:00", "officers": "14", "rank_sergeant": "1",
+                                        "rank_commander": "1"}, {"schedule": "major_event"}),
+    ],
+)
+def test_page_shows_the_apis_figures(client, agency, zone, shift, extra):
+    day = future(12, zone)
+    params = {"agency": agency, **extra, **{f"shifts-0-{k}": v for k, v in shift.items()}, "shifts-0-date": day}
+    html = client.get(query(**params)).get_data(as_text=True)
+    positions = {"officer": int(shift["officers"])} | {
+        k.removeprefix("rank_"): int(v) for k, v in shift.items() if k.startswith("rank_")
+    }
+    end_day = day if shift["end"] > shift["start"] else future(13, zone)
+    body = {"agency": agency, "shifts": [{"start": f"{day}T{shift['start']}", "end": f"{end_day}T{shift['end']}",
+                                          "positions": positions, "vehicles": int(shift.get("vehicles", 0))}]}
+    if "schedule" in extra:
+        body["schedule"] = extra["schedule"]
+    if "offered_officer" in extra:
+        body["offered_rates"] = {"officer": "45.00"}
+    expected = api_quote(client, body)
+    total = re.search(r'data-testid="quote-total">([^<]+)<', html).group(1)
+    deposit = re.search(r'data-testid="quote-deposit">([^<]+)<', html).group(1)
+    assert (total, deposit) == (money(expected["total_cents"]), money(expected["deposit_cents"]))
+    for step in expected["cancellation"]:
+        assert money(step["fee_cents"]) in html
+
+
+def test_preview_fragment_and_share_link(client):
+    params = {"agency": "tucson", "shifts-0-date": future(20), "shifts-0-start": "18:00", "shifts-0-end": "22:00",
+              "shifts-0-officers": "2"}
+    response = client.get("/quote/preview?" + urlencode(params), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith("<section") and "<html" not in html
+    assert 'id="quote-actions" class="quote-actions no-print" hx-swap-oob="true"' in html
+    assert response.headers["HX-Replace-Url"].startswith("/quote?agency=tucson")
+    assert "HX-Request" in response.headers["Vary"]
+    share = re.search(r'href="([^"]+)" data-testid="share-link"', html).group(1).replace("&amp;", "&")
+    assert client.get(share).get_data(as_text=True).count('data-testid="quote-total"') == 1
+    assert "/employer/requests/new?agency=tucson" in html
+
+
+def test_missing_fields_are_listed_not_priced(client):
+    html = client.get(query(**{"agency": "mesa", "shifts-0-date": future(5), "shifts-0-start": "09:00"})).get_data(
+        as_text=True
+    )
+    assert "The shift needs an end time." in html
+    assert 'data-testid="quote-total"' not in html
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"shifts-0-vehicles": "5"}, "shifts-0-vehicles", "at most one vehicle per position"),
+        ({"shifts-0-end_date": "DATE-1"}, "shifts-0-end", "The shift must end after it starts."),
+        ({"shifts-0-end_date": "DATE+2"}, "shifts-0-end", "at most 24 hours"),
+        ({"shifts-0-date": "2020-01-01", "shifts-0-end_date": ""}, "shifts-0-start", "after the request is made"),
+        ({"shifts-0-start": "25:99"}, "shifts-0-start", "Not a valid time value."),
+        ({"shifts-0-officers": "-3"}, "shifts-0-officers", "Enter a number from 0 to 200."),
+    ],
+)
+def test_errors_beside_the_field(client, params, field, message):
+    day = datetime.fromisoformat(future(9)).date()
+    base = {"agency": "tucson", "shifts-0-date": day.isoformat(), "shifts-0-start": "18:00", "shifts-0-end": "22:00",
+            "shifts-0-officers": "2"}
+    for key, value in params.items():
+        if value.startswith("DATE"):
+            value = (day + timedelta(days=int(value[4:]))).isoformat()
+        base[key] = value
+    response = client.get(query(**base))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    error = re.search(rf'id="{field}-error">([^<]+)<', html)
+    assert error, html[html.find("<form"):][:3000]
+    assert message in error.group(1)
+    assert 'data-testid="quote-total"' not in html
+
+
+def test_offered_rate_below_the_minimum(client):
+    params = {"agency": "kcpd", "offered_officer": "20", "shifts-0-date": future(9, "America/Chicago"),
+              "shifts-0-start": "18:00", "shifts-0-end": "22:00", "shifts-0-officers": "1"}
+    html = client.get(query(**params)).get_data(as_text=True)
+    assert re.search(r'id="offered_officer-error">[^<]*below the KCPD minimum rate of \$38.00', html)
+
+
+def test_row_actions_without_javascript(client):
+    base = {"agency": "mesa", "shifts-0-date": future(9), "shifts-0-start": "18:00", "shifts-0-end": "22:00",
+            "shifts-0-officers": "2"}
+    added = client.get(query(**base, action="add"))
+    assert added.status_code == 303
+    page = client.get(added.headers["Location"]).get_data(as_text=True)
+    assert "<legend>Shift 2</legend>" in page
+    assert "Shift 2 needs a date." in page  # the copy keeps the times, not the date
+    copied = client.get(query(**base, action="copy-0"))
+    html = client.get(copied.headers["Location"]).get_data(as_text=True)
+    assert html.count('data-testid="quote-shift"') == 2
+    removed = client.get(copied.headers["Location"] + "&action=remove-1")
+    html = client.get(removed.headers["Location"]).get_data(as_text=True)
+    assert html.count('data-testid="quote-shift"') == 1
+
+
+def test_blocked_request_shows_why_and_offers_no_request_button(client):
+    kcpd = {"agency": "kcpd", "shifts-0-date": future(9, "America/Chicago"), "shifts-0-start": "06:00",
+            "shifts-0-end": "23:30", "shifts-0-officers": "1"}
+    blocked = client.get(query(**kcpd)).get_data(as_text=True)
+    assert "KCPD will not take this request." in blocked
+    assert "16 hours" in blocked
+    assert "Request these officers" not in blocked
+
+
+def test_unknown_agency_and_garbage_never_500(client):
+    for params in ({"agency": "atlantis"}, {"agency": "kcpd", "shifts-999999-date": "x"},
+                   {"agency": "kcpd", "shifts-0-date": "2026-02-30", "shifts-0-start": "x", "shifts-0-end": "y"},
+                   {"agency": "kcpd", "action": "remove-77"}, {"agency": "kcpd", "offered_officer": "1e9"}):
+        response = client.get(query(**params))
+        assert response.status_code in (200, 303)
