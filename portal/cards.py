@@ -13,7 +13,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import contains_eager, defer
 
 from portal.extensions import db
 from portal.formatting import money
@@ -23,14 +24,65 @@ from portal.pricing import RateCard, load_card
 SHIPPED_DIR = Path(__file__).resolve().parent / "rate_cards"
 
 
-@lru_cache(maxsize=512)
-def _parse(sha256: str, number: int, text: str) -> RateCard:
-    return load_card(text).with_version(number)
+_PARSED: dict[tuple[int, str], RateCard] = {}
 
 
 def card_of(version: RateCardVersion) -> RateCard:
-    """The parsed card of a stored version, carrying its version number (parsed once per process)."""
-    return _parse(version.sha256, version.version, version.source_text)
+    """The parsed card of a stored version, carrying its version number.
+
+    Parsed once per process: versions never change, so the cache is keyed by the row's id and its
+    text's hash, and the (deferred) text is loaded only on a miss.
+    """
+    key = (version.id, version.sha256)
+    card = _PARSED.get(key)
+    if card is None:
+        if len(_PARSED) > 512:
+            _PARSED.clear()
+        card = _PARSED[key] = load_card(version.source_text).with_version(version.version)
+    return card
+
+
+@lru_cache(maxsize=1)
+def _latest_of_slug_statement():
+    """The current version of the agency named by the ``slug`` parameter (built once: statements are costly)."""
+    latest = (
+        select(func.max(RateCardVersion.version))
+        .where(RateCardVersion.agency_id == Agency.id)
+        .correlate(Agency)
+        .scalar_subquery()
+    )
+    return (
+        select(RateCardVersion)
+        .join(RateCardVersion.agency)
+        .where(Agency.slug == bindparam("slug"), RateCardVersion.version == latest)
+    )
+
+
+@lru_cache(maxsize=1)
+def _current_ids_statement():
+    return _latest_of_slug_statement().with_only_columns(RateCardVersion.id, RateCardVersion.sha256)
+
+
+def current_for_slug(slug: str) -> tuple[Agency, RateCardVersion] | None:
+    """An agency and its current card version, in one query."""
+    version = db.session.scalar(
+        _latest_of_slug_statement().options(contains_eager(RateCardVersion.agency), defer(RateCardVersion.source_text)),
+        {"slug": slug},
+    )
+    return (version.agency, version) if version else None
+
+
+def current_card(slug: str) -> RateCard | None:
+    """The agency's current card, for the live quote's hot path: one light query, then the process cache.
+
+    The card names its agency (slug, name, short name, time zone), so a preview needs no other row.
+    """
+    # Core on the session's connection: the ORM layer would cost more than the query itself here.
+    row = db.session.connection().execute(_current_ids_statement(), {"slug": slug}).first()
+    if row is None:
+        return None
+    card = _PARSED.get((row.id, row.sha256))
+    return card if card is not None else card_of(db.session.get(RateCardVersion, row.id))
 
 
 def current_version(agency: Agency) -> RateCardVersion | None:

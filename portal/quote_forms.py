@@ -369,7 +369,7 @@ def preview(
     if shift_extra:
         body["shifts"] = [{**shift, **shift_extra} for shift in body["shifts"]]
     try:
-        priced = quoting.price(body, now=now)
+        priced = quoting.price_with(card, body, now=now)
     except quoting.QuoteInputError as e:
         errors = engine_errors_by_field(e.errors, form, card, rows)
         return Preview(None, [], errors.pop("", []), errors, body)

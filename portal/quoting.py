@@ -41,13 +41,12 @@ def agency_with_card(slug: Any) -> tuple[Agency, RateCardVersion]:
     """The agency named in a request and its current card version, or a QuoteInputError on ``agency``."""
     if not isinstance(slug, str) or not slug.strip():
         raise QuoteInputError([{"field": "agency", "message": "Name the agency, e.g. \"kcpd\"."}])
-    agency = db.session.scalar(select(Agency).where(Agency.slug == slug.strip()))
-    version = cards.current_version(agency) if agency else None
-    if agency is None or version is None:
+    found = cards.current_for_slug(slug.strip())
+    if found is None:
         known = ", ".join(db.session.scalars(select(Agency.slug).order_by(Agency.slug))) or "none"
         message = f"No agency {slug!r} takes bookings here (known: {known})."
         raise QuoteInputError([{"field": "agency", "message": message}])
-    return agency, version
+    return found
 
 
 def price(data: Any, *, now: datetime) -> PricedQuote:
@@ -56,8 +55,13 @@ def price(data: Any, *, now: datetime) -> PricedQuote:
         raise QuoteInputError([{"field": None, "message": "The request body must be a JSON object."}])
     agency, version = agency_with_card(data.get("agency"))
     card = cards.card_of(version)
+    return PricedQuote(agency=agency, version=version, card=card, quote=price_with(card, data, now=now))
+
+
+def price_with(card: RateCard, data: dict, *, now: datetime) -> Quote:
+    """Price a request body with a card already in hand (the live panel's path; ``price`` uses it too)."""
     try:
         request = parse_request(data, card, now=now)
     except RequestError as e:
         raise QuoteInputError([{"field": err.field, "message": err.message} for err in e.errors]) from None
-    return PricedQuote(agency=agency, version=version, card=card, quote=quote(request, card))
+    return quote(request, card)

@@ -35,24 +35,23 @@ def _clean_query(formdata) -> str:
     return urlencode([(k, v) for k, v in formdata.items(multi=True) if k != "action" and v != ""])
 
 
-def _quote_context(formdata) -> dict:
-    """Everything the instant-quote page shows for these query parameters."""
-    agencies = _quotable_agencies()
-    agency = next((a for a in agencies if a.slug == formdata.get("agency")), None)
-    context = {"agencies": agencies, "agency": agency, "card": None, "form": None, "preview": None, "loose": []}
-    if agency is None:
+def _quote_context(formdata, *, page: bool = True) -> dict:
+    """Everything the instant-quote page shows for these query parameters (``page=False``: the panel only)."""
+    card = cards.current_card(formdata.get("agency", ""))
+    # The card names its agency (slug, name, short_name, time_zone): the page needs no agency row.
+    context = {"agencies": _quotable_agencies() if page else [], "agency": card, "card": card, "form": None,
+               "preview": None, "loose": []}
+    if card is None:
         return context
-    card = cards.card_of(cards.current_version(agency))
     form = quote_forms.bind(card, formdata, csrf=False)
     touched = any(v for row in quote_forms.rows_of(formdata) for v in row.values())
     if touched:
-        preview = quote_forms.preview(agency.slug, card, form, now=datetime.now(UTC))
+        preview = quote_forms.preview(card.slug, card, form, now=datetime.now(UTC))
         context["loose"] = quote_forms.apply_errors(form, preview.field_errors)
     else:
         preview = quote_forms.Preview(None, ["Enter the date, start and end of a shift, and how many officers."])
     query = _clean_query(formdata)
     context.update(
-        card=card,
         form=form,
         preview=preview,
         share_url=url_for("main.instant_quote", _external=True) + "?" + query,
@@ -89,7 +88,7 @@ def instant_quote():
 @bp.get("/quote/preview")
 def quote_preview():
     """The live panel: the same form and the same pricing as the page, nothing written."""
-    context = _quote_context(request.args)
+    context = _quote_context(request.args, page=False)
     if context["card"] is None:
         return "", 204
     return _fragment("panel", context, request.args)

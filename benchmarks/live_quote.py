@@ -1,0 +1,161 @@
+"""Live-quote throughput and latency under gunicorn, beside a trivial endpoint of the same app.
+
+Starts the portal under gunicorn on 127.0.0.1 (a fresh SQLite database with the shipped cards), then
+drives the quote-preview endpoint (``GET /quote/preview``, what the wizard's panel calls as a person
+types) and ``GET /healthz`` at 1, 10 and 50 concurrent clients, each for a few seconds, and prints
+requests per second and p50/p95/p99 latency for both, and their ratio.
+
+Targets on a 2-core machine: the preview reaches at least half the trivial endpoint's throughput,
+and its p95 stays under 25 ms at 10 clients. Measured, never asserted in tests.
+
+    .venv/bin/python benchmarks/live_quote.py [--seconds 5] [--workers 2] [--clients 1,10,50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def preview_paths() -> list[str]:
+    """Varied, valid preview requests (several agencies, dates, headcounts) so no cache flatters."""
+    start = date.today() + timedelta(days=20)
+    paths = []
+    for i in range(24):
+        agency = ("tucson", "west-valley-city", "mesa", "kcpd")[i % 4]
+        params = {
+            "agency": agency,
+            "shifts-0-date": (start + timedelta(days=i)).isoformat(),
+            "shifts-0-start": "18:00",
+            "shifts-0-end": "23:30" if i % 2 else "02:00",
+            "shifts-0-officers": str(2 + i % 6),
+            "shifts-0-vehicles": str(i % 2),
+        }
+        paths.append("/quote/preview?" + urlencode(params))
+    return paths
+
+
+def run(port: int, paths: list[str], clients: int, seconds: float) -> tuple[int, list[float]]:
+    """``clients`` threads, each sending requests back to back for ``seconds``; returns (count, latencies)."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors: list[str] = []
+    stop = time.perf_counter() + seconds
+
+    def worker(k: int) -> None:
+        mine = latencies[k]
+        i = k
+        while time.perf_counter() < stop:
+            path = paths[i % len(paths)]
+            i += clients
+            t0 = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                conn.request("GET", path, headers={"HX-Request": "true"})
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors.append(f"{path}: {response.status}")
+            finally:
+                conn.close()
+            mine.append(time.perf_counter() - t0)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise SystemExit(f"{len(errors)} failed requests, e.g. {errors[0]}")
+    flat = [x for per in latencies for x in per]
+    return len(flat), flat
+
+
+def percentile(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", default="1,10,50")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "DETAIL_DESK_ENV": "production",
+            "SECRET_KEY": "benchmark-only-secret-key",
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "SESSION_COOKIE_SECURE": "false",
+        }
+        flask = [PYTHON, "-m", "flask", "--app", "wsgi"]
+        subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+        port = free_port()
+        server = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
+             "--log-level", "warning", "wsgi:app"],
+            cwd=ROOT, env=env,
+        )
+        try:
+            deadline = time.time() + 30
+            while True:
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    conn.request("GET", "/healthz")
+                    if conn.getresponse().status == 200:
+                        break
+                except OSError:
+                    if time.time() > deadline:
+                        raise SystemExit("gunicorn did not start") from None
+                    time.sleep(0.2)
+            paths = {"preview": preview_paths(), "trivial": ["/healthz"]}
+            for path in paths["preview"][:4]:  # warm up: parse each card once per worker
+                run(port, [path], 4, 0.3)
+            print(f"gunicorn, {args.workers} sync workers, 127.0.0.1; {args.seconds:g} s per measurement; "
+                  f"{os.cpu_count()} CPUs shared by server and load generator\n")
+            print(f"{'endpoint':<9} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+            results = {}
+            for clients in [int(c) for c in args.clients.split(",")]:
+                for name in ("preview", "trivial"):
+                    count, lat = run(port, paths[name], clients, args.seconds)
+                    rps = count / args.seconds
+                    p50, p95, p99 = (percentile(lat, p) * 1000 for p in (50, 95, 99))
+                    results[(name, clients)] = (rps, p95)
+                    print(f"{name:<9} {clients:>7} {rps:>8.0f} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f}")
+                ratio = results[("preview", clients)][0] / results[("trivial", clients)][0]
+                print(f"{'ratio':<9} {clients:>7} {ratio:>8.2f}  (preview req/s / trivial req/s)")
+            if ("preview", 10) in results:
+                ratio10 = results[("preview", 10)][0] / results[("trivial", 10)][0]
+                p95 = results[("preview", 10)][1]
+                print(f"\ntarget: preview >= 0.5 x trivial throughput at 10 clients: {ratio10:.2f} "
+                      f"({'met' if ratio10 >= 0.5 else 'MISSED'})")
+                print(f"target: preview p95 < 25 ms at 10 clients: {p95:.1f} ms ({'met' if p95 < 25 else 'MISSED'})")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
