@@ -50,7 +50,7 @@ def upgrade():
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("status = 'draft' OR submitted_at IS NOT NULL", name=op.f('ck_bookings_submitted_has_time')),
+    sa.CheckConstraint("status IN ('draft', 'cancelled') OR submitted_at IS NOT NULL", name=op.f('ck_bookings_submitted_has_time')),
     sa.CheckConstraint("status IN ('draft', 'awaiting_deposit', 'cancelled')", name=op.f('ck_bookings_status_known')),
     sa.CheckConstraint("step IN ('location', 'work', 'shifts', 'orders', 'review')", name=op.f('ck_bookings_step_known')),
     sa.CheckConstraint('attendance IS NULL OR attendance >= 0', name=op.f('ck_bookings_attendance_not_negative')),

@@ -1,29 +1,559 @@
-"""The employer's side: dashboard and approvals by agencies."""
+"""The employer's side: dashboard ("My requests"), approvals by agencies, and the request wizard.
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+The wizard is five steps at ``/employer/requests/<id>/<step>``. Each step URL answers GET (the
+form, filled from the draft) and POST (validate, save the draft, go on; 422 with the messages
+beside the fields when something is wrong). With ``HX-Request`` the same URL returns only the
+``wizard`` block of the page; ``.../preview`` binds the step's form class to what the employer has
+typed so far and returns the live panel (200, never writes). Without JavaScript every step is a
+plain form post and a full page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
-from sqlalchemy import select
+from jinja2_fragments.flask import render_block
+from werkzeug.datastructures import MultiDict
 
-from portal import accounts
+from portal import accounts, quote_forms
 from portal.access import restrict_blueprint
+from portal.bookings import service
+from portal.bookings.states import TransitionError
+from portal.employer import forms
 from portal.extensions import db
-from portal.models import Agency, Role
+from portal.models import Agency, Booking, Role
+from portal.models.bookings import STEP_LABELS, STEPS
 
 bp = Blueprint("employer", __name__, url_prefix="/employer")
 restrict_blueprint(bp, Role.EMPLOYER)
 
+WIZARD = "employer/wizard.html"
+# How an agency vets a new employer, in its own words (the rate card does not describe this).
+EMPLOYER_REVIEW = {
+    "kcpd": (
+        "KCPD runs a background check on individuals requesting an officer before it approves an employer.",
+        "kcpd-hire-an-off-duty-officer.txt; Personnel Policy 630-9, IV.R (Employer Background Check)",
+    ),
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
 
 @bp.get("/")
 def dashboard():
-    agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
+    agencies = db.session.scalars(db.select(Agency).order_by(Agency.name)).all()
     organisation = current_user.organisation
     rows = [(agency, organisation.approval_for(agency)) for agency in agencies]
-    return render_template("employer/dashboard.html", organisation=organisation, rows=rows)
+    bookings = service.bookings_of(current_user)
+    drafts = [b for b in bookings if b.is_draft]
+    submitted = [b for b in bookings if not b.is_draft]
+    return render_template(
+        "employer/dashboard.html", organisation=organisation, rows=rows, drafts=drafts, submitted=submitted,
+        step_labels=STEP_LABELS, discard_form=forms.DiscardForm(),
+    )
 
 
 @bp.post("/agencies/<slug>/approval")
 def request_approval(slug: str):
-    agency = db.first_or_404(select(Agency).where(Agency.slug == slug))
+    agency = db.first_or_404(db.select(Agency).where(Agency.slug == slug))
     accounts.request_approval(current_user, agency)
     flash(f"{agency.name} will review your organisation. We'll show the decision here.", "success")
     return redirect(url_for("employer.dashboard"))
+
+
+# -- rendering ---------------------------------------------------------------------------------
+def _is_fragment_request() -> bool:
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+
+
+def _respond(html: str, status: int = 200, *, push: str | None = None) -> Response:
+    response = make_response(html, status)
+    response.vary.add("HX-Request")
+    if _is_fragment_request():
+        response.headers["HX-Push-Url"] = push or "false"
+    return response
+
+
+def _page(status: int = 200, *, push: str | None = None, **ctx) -> Response:
+    """The wizard page, or only its ``wizard`` block for htmx."""
+    if _is_fragment_request():
+        return _respond(render_block(WIZARD, "wizard", **ctx), status, push=push)
+    return _respond(render_template(WIZARD, **ctx), status)
+
+
+def _context(step: str, *, booking: Booking | None, card, data: dict, form, now: datetime, **extra) -> dict:
+    """Everything the wizard template needs: the step's form, the live panel and the advice box."""
+    shifts_form = extra.pop("shifts_form", None)
+    priced = extra.pop("priced", None)
+    if priced is not None:  # the step already priced (and marked) its form: pricing again would re-validate it
+        shifts_form, result = priced
+        advice = service.advice(card, data, now=now)
+    elif card is not None:
+        shifts_form, result = service.price(card, data, now=now, form=shifts_form)
+        advice = service.advice(card, data, now=now, location_only=step == "location")
+    else:
+        result, advice = None, service.Advice()
+    if booking is not None:
+        step_url = url_for("employer.step", booking_id=booking.id, step=step)
+        preview_url = url_for("employer.preview", booking_id=booking.id, step=step)
+        reached = STEPS.index(booking.step)
+    else:
+        step_url, preview_url, reached = url_for("employer.new_request"), url_for("employer.new_preview"), 0
+    ctx = {
+        "step": step, "steps": STEPS, "step_labels": STEP_LABELS, "reached": reached, "booking": booking,
+        "card": card, "data": data, "form": form, "preview": result, "advice": advice,
+        "step_url": step_url, "preview_url": preview_url, "today": service.today_in(card, now) if card else None,
+        "screening_questions": forms.screening_questions(card) if card else [],
+    }
+    ctx.update(extra)
+    if step == "orders" and booking is not None:
+        ctx.setdefault("upload_form", forms.UploadForm())
+    if step == "review" and booking is not None and card is not None:
+        ctx["employer_review"] = (
+            service.needs_employer_review(booking, current_user), EMPLOYER_REVIEW.get(booking.agency.slug)
+        )
+        ctx["approval"] = current_user.organisation.approval_for(booking.agency)
+        ctx.setdefault("problems", service.check_draft(booking, card, now=now)[0])
+        ctx.setdefault("review_form", forms.ReviewForm())
+        ctx["screening_yes"] = [k for k, v in (data.get("screening") or {}).items() if v]
+        ctx["job_label"] = next((j.label for j in card.job_types if j.key == data.get("job_type")), "")
+        ctx["venue_label"] = next(
+            (v.label for v in (card.staffing.venues if card.staffing else ()) if v.key == data.get("venue_kind")), ""
+        )
+    return ctx
+
+
+def _agency_choices() -> list[tuple[str, str]]:
+    return [("", "Choose an agency")] + [(a.slug, a.name) for a, _ in service.bookable_agencies()]
+
+
+def _location_form(data: dict | None = None) -> forms.LocationForm:
+    if data is None:
+        form = forms.LocationForm()
+    else:
+        form = forms.LocationForm(formdata=MultiDict({k: data.get(k) or "" for k in forms.LocationForm.FIELDS}))
+    form.agency.choices = _agency_choices()
+    return form
+
+
+def _card_of_slug(slug: str | None):
+    found = service.agency_by_slug(slug)
+    if found is None:
+        return None, None
+    from portal import cards
+
+    return found[0], cards.card_of(found[1])
+
+
+def _jurisdiction_errors(form: forms.LocationForm, card, data: dict, now: datetime) -> bool:
+    blocks = service.advice(card, data, now=now, location_only=True).blocks
+    for block in blocks:
+        source = f" (Source: {block['source']})" if block.get("source") else ""
+        form.city.errors = [*form.city.errors, block["message"] + source]
+    return bool(blocks)
+
+
+# -- new request -------------------------------------------------------------------------------
+@bp.route("/requests/new", methods=["GET", "POST"])
+def new_request():
+    now = _now()
+    if request.method == "GET" and request.args.get("agency"):
+        return _draft_from_quote()
+    if request.method == "GET":
+        org = current_user.organisation
+        data = service.empty_data()
+        data.update(site_name="", street=org.street, city=org.city, state=org.state, zip_code=org.zip_code)
+        form = _location_form(data)
+        agency, card = None, None
+    else:
+        form = _location_form()
+        agency, card = _card_of_slug(form.agency.data)
+        data = service.empty_data(form.agency.data or "")
+        form.apply(data)
+        if form.validate() and card is not None and not _jurisdiction_errors(form, card, data, now):
+            booking = service.create_draft(current_user, agency, data, step="work")
+            return redirect(url_for("employer.step", booking_id=booking.id, step="work"), 303)
+    status = 422 if request.method == "POST" else 200
+    ctx = _context("location", booking=None, card=card, data=data, form=form, now=now)
+    return _page(status, push=url_for("employer.new_request") if status == 200 else None, **ctx)
+
+
+@bp.post("/requests/new/preview")
+def new_preview():
+    form = forms.LocationForm(meta={"csrf": False})
+    form.agency.choices = _agency_choices()
+    _, card = _card_of_slug(form.agency.data)
+    data = service.empty_data(form.agency.data or "")
+    form.apply(data)
+    ctx = _context("location", booking=None, card=card, data=data, form=form, now=_now())
+    return _respond(render_block(WIZARD, "aside", **ctx))
+
+
+def _draft_from_quote():
+    """``/employer/requests/new?agency=<slug>&<public quote form fields>``: a draft with those shifts."""
+    found = service.agency_by_slug(request.args.get("agency"))
+    if found is None:
+        flash("That agency does not take requests here. Choose one below.", "warning")
+        return redirect(url_for("employer.new_request"))
+    agency, version = found
+    from portal import cards
+
+    card = cards.card_of(version)
+    org = current_user.organisation
+    data = service.empty_data(agency.slug)
+    data.update(street=org.street, city=org.city, state=org.state, zip_code=org.zip_code)
+    service.apply_shift_formdata(card, request.args, data)
+    if not data["shift_rows"]:
+        data["shift_rows"] = []
+    booking = service.create_draft(current_user, agency, data, step="location")
+    count = len(data["shift_rows"])
+    if count:
+        flash(f"We copied {count} shift{'s' if count != 1 else ''} from your quote into a new draft "
+              f"{booking.reference}. Check the location, then carry on.", "success")
+    return redirect(url_for("employer.step", booking_id=booking.id, step="location"))
+
+
+# -- steps -------------------------------------------------------------------------------------
+def _step_or_404(step: str) -> str:
+    if step not in STEPS:
+        abort(404)
+    return step
+
+
+@bp.route("/requests/<int:booking_id>/<step>", methods=["GET", "POST"])
+def step(booking_id: int, step: str):
+    booking = service.get_booking_for(current_user, booking_id)
+    step = _step_or_404(step)
+    if not booking.is_draft:
+        return redirect(url_for("employer.booking", booking_id=booking.id), 303)
+    if STEPS.index(step) > STEPS.index(booking.step):
+        return redirect(url_for("employer.step", booking_id=booking.id, step=booking.step), 303)
+    _, card = service.card_for(booking)
+    now = _now()
+    data = service.draft_data(booking)
+    here = url_for("employer.step", booking_id=booking.id, step=step)
+    if request.method == "GET":
+        ctx = _context(step, booking=booking, card=card, data=data, form=_bind_saved(step, card, data), now=now)
+        return _page(push=here, **ctx)
+    handler = {"location": _post_location, "work": _post_work, "shifts": _post_shifts, "orders": _post_orders}
+    if step == "review":
+        return redirect(here, 303)
+    return handler[step](booking, card, data, now)
+
+
+def _bind_saved(step: str, card, data: dict):
+    if step == "location":
+        return _location_form(data)
+    if step == "work":
+        return forms.work_form_class(card)(formdata=MultiDict(forms.work_formdata(card, data)))
+    if step == "shifts":
+        return quote_forms.bind(card, service.shift_formdata(card, data))
+    if step == "orders":
+        return forms.OrdersForm(formdata=MultiDict({k: data[k] or "" for k in forms.OrdersForm.FIELDS}))
+    return forms.ReviewForm()
+
+
+def _next(booking: Booking, step: str) -> Response:
+    following = STEPS[STEPS.index(step) + 1]
+    return redirect(url_for("employer.step", booking_id=booking.id, step=following), 303)
+
+
+def _invalid(step: str, booking: Booking, card, data: dict, form, now: datetime, **extra) -> Response:
+    ctx = _context(step, booking=booking, card=card, data=data, form=form, now=now, **extra)
+    return _page(422, **ctx)
+
+
+def _post_location(booking, card, data, now):
+    form = _location_form()
+    form.apply(data)
+    _, new_card = _card_of_slug(form.agency.data)
+    card = new_card or card
+    if form.validate() and new_card is not None and not _jurisdiction_errors(form, card, data, now):
+        service.save_step(booking, "location", data, advance_to="work")
+        return _next(booking, "location")
+    return _invalid("location", booking, card, data, form, now)
+
+
+def _post_work(booking, card, data, now):
+    form = forms.work_form_class(card)()
+    form.apply(data)
+    if form.validate():
+        blocks = service.advice(card, data, now=now).blocks
+        if not blocks:
+            service.save_step(booking, "work", data, advance_to="shifts")
+            return _next(booking, "work")
+        return _invalid("work", booking, card, data, form, now, stop=blocks)
+    return _invalid("work", booking, card, data, form, now)
+
+
+_MISSING_WORDS = {"date": "Enter the date.", "start": "Enter the start time.", "end": "Enter the end time."}
+
+
+def _post_shifts(booking, card, data, now):
+    action = request.form.get("action", "next")
+    if action != "next":
+        formdata, errors = _row_action(card, request.form, action)
+        service.apply_shift_formdata(card, formdata, data)
+        service.save_step(booking, "shifts", data)
+        form = quote_forms.bind(card, formdata)
+        priced = service.price(card, data, now=now, form=form)
+        loose = quote_forms.apply_errors(form, {k: v for k, v in errors.items() if k.startswith("shifts-")})
+        ctx = _context(
+            "shifts", booking=booking, card=card, data=data, form=form, now=now, priced=priced,
+            problems=loose + errors.get("", []), repeat_errors=errors,
+            repeat_values={k: v for k, v in formdata.items() if k.startswith("repeat_weeks-")},
+        )
+        return _page(422 if errors else 200, **ctx)
+    rows = [r for r in service.rows_of(request.form) if any(v.strip() for v in r.values())] or [{}]
+    formdata = _with_rows(request.form, rows)
+    form = quote_forms.bind(card, formdata)
+    service.apply_shift_formdata(card, formdata, data)
+    _, result = service.price(card, data, now=now, form=form)
+    errors = dict(result.field_errors)
+    if result.missing:
+        for row in form.shifts:
+            s = row.form
+            for name, message in _MISSING_WORDS.items():
+                if s[name].data is None and not s[name].errors:
+                    errors.setdefault(s[name].name, []).append(message)
+            people = [s.officers] + [s[n] for n in s._fields if n.startswith("rank_")]
+            if not any(f.data for f in people) and not any(f.errors for f in people):
+                errors.setdefault(s.officers.name, []).append("Enter how many officers you need.")
+    quote_forms.apply_errors(form, errors)
+    problems = list(result.problems)
+    if result.quote and result.quote["blocks"]:
+        problems += [f"{card.short_name} will not take this request: {b['message']}" for b in result.quote["blocks"]]
+    ok = bool(result.quote) and not errors and not problems
+    service.save_step(booking, "shifts", data, advance_to="orders" if ok else None)
+    if ok:
+        return _next(booking, "shifts")
+    return _invalid("shifts", booking, card, data, form, now, priced=(form, result), problems=problems,
+                    stop=(result.quote or {}).get("blocks"))
+
+
+def _with_rows(formdata, rows: list[dict]) -> MultiDict:
+    out = MultiDict([(k, v) for k, v in formdata.items(multi=True) if not k.startswith("shifts-") and k != "action"])
+    for i, row in enumerate(rows[: quote_forms.MAX_SHIFT_ROWS]):
+        for key, value in (row or {"date": ""}).items():
+            out.add(f"shifts-{i}-{key}", value)
+    return out
+
+
+def _row_action(card, formdata, action: str) -> tuple[MultiDict, dict[str, list[str]]]:
+    """Add, copy, remove or repeat-weekly a shift row, as a plain form button (no JavaScript needed)."""
+    from datetime import date, timedelta
+
+    rows = service.rows_of(formdata) or [{}]
+    verb, _, index = action.partition("-")
+    errors: dict[str, list[str]] = {}
+    limit = quote_forms.MAX_SHIFT_ROWS
+    if verb == "add":
+        last = rows[-1]
+        rows.append({k: v for k, v in last.items() if k not in ("date", "end_date")})
+    elif index.isdigit() and int(index) < len(rows):
+        i = int(index)
+        if verb == "copy":
+            rows.insert(i + 1, dict(rows[i]))
+        elif verb == "remove":
+            rows.pop(i)
+            rows = rows or [{}]
+        elif verb == "repeat":
+            raw = (formdata.get(f"repeat_weeks-{i}") or "").strip()
+            weeks = int(raw) if raw.isdigit() else 0
+            try:
+                first = date.fromisoformat(rows[i].get("date", ""))
+            except ValueError:
+                first = None
+            if first is None:
+                errors[f"shifts-{i}-date"] = ["Enter the date before repeating the shift."]
+            elif not 1 <= weeks <= 52:
+                errors[f"repeat_weeks-{i}"] = ["Repeat for 1 to 52 weeks."]
+            elif len(rows) + weeks > limit:
+                errors[f"repeat_weeks-{i}"] = [f"A request holds at most {limit} shifts."]
+            else:
+                copies = []
+                for week in range(1, weeks + 1):
+                    copy = dict(rows[i])
+                    copy["date"] = (first + timedelta(weeks=week)).isoformat()
+                    try:
+                        ends = date.fromisoformat(copy.get("end_date") or "")
+                    except ValueError:
+                        copy.pop("end_date", None)
+                    else:
+                        copy["end_date"] = (ends + timedelta(weeks=week)).isoformat()
+                    copies.append(copy)
+                rows[i + 1 : i + 1] = copies
+    if len(rows) > limit:
+        rows = rows[:limit]
+        errors.setdefault("", []).append(f"A request holds at most {limit} shifts.")
+    out = _with_rows(formdata, rows)
+    if errors:
+        # keep the weeks the employer typed, beside the field that needs changing
+        for key in (k for k in formdata if k.startswith("repeat_weeks-")):
+            out[key] = formdata[key]
+    return out, errors
+
+
+def _post_orders(booking, card, data, now):
+    form = forms.OrdersForm()
+    form.apply(data)
+    if form.validate():
+        service.save_step(booking, "orders", data, advance_to="review")
+        return _next(booking, "orders")
+    return _invalid("orders", booking, card, data, form, now)
+
+
+@bp.post("/requests/<int:booking_id>/<step>/preview")
+def preview(booking_id: int, step: str):
+    """The live panel for what the step's form says right now. Binds the step's form class; never writes."""
+    booking = service.get_booking_for(current_user, booking_id)
+    step = _step_or_404(step)
+    _, card = service.card_for(booking)
+    data = service.draft_data(booking)
+    now = _now()
+    shifts_form = None
+    if not booking.is_draft:
+        form = None
+    elif step == "location":
+        form = forms.LocationForm(meta={"csrf": False})
+        form.agency.choices = _agency_choices()
+        form.apply(data)
+        _, new_card = _card_of_slug(form.agency.data)
+        card = new_card or card
+    elif step == "work":
+        form = forms.work_form_class(card)(meta={"csrf": False})
+        form.apply(data)
+    elif step == "shifts":
+        form = shifts_form = quote_forms.bind(card, request.form, csrf=False)
+        service.apply_shift_formdata(card, request.form, data)
+    elif step == "orders":
+        form = forms.OrdersForm(meta={"csrf": False})
+    else:
+        form = None
+    ctx = _context(step, booking=booking, card=card, data=data, form=form, now=now, shifts_form=shifts_form,
+                   problems=[])
+    return _respond(render_block(WIZARD, "aside", **ctx))
+
+
+# -- submit, status page, discard ------------------------------------------------------------------
+@bp.post("/requests/<int:booking_id>/submit")
+def submit(booking_id: int):
+    booking = service.get_booking_for(current_user, booking_id)
+    if not booking.is_draft:
+        flash(f"Request {booking.reference} was already submitted.", "info")
+        return redirect(url_for("employer.booking", booking_id=booking.id), 303)
+    if STEPS.index(booking.step) < STEPS.index("review"):
+        return redirect(url_for("employer.step", booking_id=booking.id, step=booking.step), 303)
+    _, card = service.card_for(booking)
+    now = _now()
+    form = forms.ReviewForm()
+    if not form.validate():
+        ctx = _context("review", booking=booking, card=card, data=service.draft_data(booking), form=form, now=now,
+                       review_form=form)
+        return _page(422, **ctx)
+    try:
+        done = service.submit(booking, current_user, now=now)
+    except service.SubmitRefused as refused:
+        ctx = _context("review", booking=booking, card=card, data=service.draft_data(booking), form=form, now=now,
+                       review_form=form, problems=refused.problems)
+        return _page(422, **ctx)
+    except TransitionError:
+        done = False
+    booking = service.get_booking_for(current_user, booking_id)
+    if done:
+        flash(f"Request {booking.reference} was sent to {booking.agency.short_name}. "
+              "Next: the deposit, then the agency's review.", "success")
+    else:
+        flash(f"Request {booking.reference} was already submitted.", "info")
+    return redirect(url_for("employer.booking", booking_id=booking.id), 303)
+
+
+@bp.get("/requests/<int:booking_id>")
+def booking(booking_id: int):
+    booking = service.get_booking_for(current_user, booking_id)
+    if booking.is_draft:
+        return redirect(url_for("employer.step", booking_id=booking.id, step=booking.step))
+    from portal import cards
+
+    card = cards.card_of(booking.rate_card_version) if booking.rate_card_version else service.card_for(booking)[1]
+    result = quote_forms.Preview(booking.quote) if booking.quote else None
+    response = make_response(render_template(
+        "employer/booking.html", booking=booking, card=card, preview=result,
+        approval=current_user.organisation.approval_for(booking.agency),
+        employer_review=EMPLOYER_REVIEW.get(booking.agency.slug),
+    ))
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.post("/requests/<int:booking_id>/discard")
+def discard(booking_id: int):
+    booking = service.get_booking_for(current_user, booking_id)
+    if forms.DiscardForm().validate() and booking.is_draft:
+        with contextlib.suppress(TransitionError):
+            service.discard_draft(booking, current_user)
+        flash(f"Draft {booking.reference} was discarded.", "info")
+    return redirect(url_for("employer.dashboard"), 303)
+
+
+# -- attachments -----------------------------------------------------------------------------------
+@bp.post("/requests/<int:booking_id>/attachments")
+def upload(booking_id: int):
+    booking = service.get_booking_for(current_user, booking_id)
+    if not booking.is_draft:
+        abort(404)
+    _, card = service.card_for(booking)
+    form = forms.UploadForm()
+    if form.validate():
+        try:
+            service.add_attachment(booking, current_user, form.attachment.data)
+        except service.AttachmentError as e:
+            form.attachment.errors = [str(e)]
+        else:
+            return redirect(url_for("employer.step", booking_id=booking.id, step="orders"), 303)
+    data = service.draft_data(booking)
+    orders = forms.OrdersForm(formdata=MultiDict({k: data[k] or "" for k in forms.OrdersForm.FIELDS}))
+    ctx = _context("orders", booking=booking, card=card, data=data, form=orders, now=_now(), upload_form=form)
+    return _page(422, **ctx)
+
+
+@bp.get("/requests/<int:booking_id>/attachments/<int:attachment_id>")
+def download(booking_id: int, attachment_id: int):
+    booking = service.get_booking_for(current_user, booking_id)
+    attachment = service.get_attachment(booking, attachment_id)
+    path = service.attachment_path(attachment)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.original_name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.post("/requests/<int:booking_id>/attachments/<int:attachment_id>/delete")
+def delete_attachment(booking_id: int, attachment_id: int):
+    booking = service.get_booking_for(current_user, booking_id)
+    attachment = service.get_attachment(booking, attachment_id)
+    if forms.DiscardForm().validate():
+        try:
+            service.remove_attachment(booking, attachment)
+        except service.AttachmentError:
+            abort(404)
+    return redirect(url_for("employer.step", booking_id=booking.id, step="orders"), 303)

@@ -55,7 +55,7 @@ class Booking(db.Model):
         CheckConstraint("total_cents IS NULL OR total_cents >= 0", name="total_not_negative"),
         CheckConstraint("deposit_cents IS NULL OR deposit_cents >= 0", name="deposit_not_negative"),
         CheckConstraint("attendance IS NULL OR attendance >= 0", name="attendance_not_negative"),
-        CheckConstraint("status = 'draft' OR submitted_at IS NOT NULL", name="submitted_has_time"),
+        CheckConstraint("status IN ('draft', 'cancelled') OR submitted_at IS NOT NULL", name="submitted_has_time"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,152 @@
+"""The request wizard's step forms. The shifts step is ``portal.quote_forms``' form for the card.
+
+Each form reads and writes the draft's plain data (``portal.bookings.service.DraftData`` keys), so
+the same class validates a step submit, binds the live preview, and re-validates at submission.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.forms import STATE_CHOICES, phone_number, strip, us_zip
+from portal.pricing import RateCard
+from portal.pricing.request import MAX_ATTENDANCE
+
+_required = DataRequired(message="This field is required.")
+PLAIN_CLOTHES_KEY = "plain_clothes"  # the screening question a card may ask about attire
+
+
+class LocationForm(FlaskForm):
+    agency = SelectField("Agency", [_required], choices=[], default="")
+    site_name = StringField("Site or event name", [_required, Length(max=200)], filters=[strip])
+    street = StringField("Street address", [_required, Length(max=200)], filters=[strip])
+    city = StringField("City", [_required, Length(max=120)], filters=[strip])
+    state = SelectField("State", [_required], choices=STATE_CHOICES, default="")
+    zip_code = StringField("ZIP code", [_required, us_zip], filters=[strip])
+
+    FIELDS = ("agency", "site_name", "street", "city", "state", "zip_code")
+
+    def apply(self, data: dict[str, Any]) -> None:
+        """Copy what the form says into the draft data (also when it does not validate: previews)."""
+        for name in self.FIELDS:
+            value = self[name].data
+            data[name] = value.strip() if isinstance(value, str) else ""
+        data["state"] = data["state"].upper()[:2]
+        data["zip_code"] = data["zip_code"][:10]
+
+
+def work_form_class(card: RateCard) -> type[FlaskForm]:
+    """The venue-and-work form for a card: its job types, venue kinds and screening questions."""
+    cls = card._cache.get("portal.work_form")
+    if cls is None:
+        cls = card._cache["portal.work_form"] = _build_work_form(card)
+    return cls
+
+
+def screening_questions(card: RateCard):
+    """The card's yes/no questions the wizard asks as checkboxes (attire has its own choice)."""
+    return [q for q in card.screening if q.key != PLAIN_CLOTHES_KEY]
+
+
+def _build_work_form(card: RateCard) -> type[FlaskForm]:
+    jobs = card.job_types
+    venues = card.staffing.venues if card.staffing else ()
+
+    class WorkForm(FlaskForm):
+        job_type = SelectField(
+            "Kind of work",
+            [_required],
+            default="",
+            choices=[SelectChoice("", "Choose the kind of work"), *(SelectChoice(j.key, j.label) for j in jobs)],
+        )
+        attendance = IntegerField(
+            "Expected attendance",
+            [Optional(), NumberRange(0, MAX_ATTENDANCE, f"Enter a number from 0 to {MAX_ATTENDANCE:,}.")],
+            description="How many people you expect at the busiest time. Leave empty if it does not apply.",
+            render_kw={"min": 0, "inputmode": "numeric"},
+        )
+        attire = RadioField(
+            "What officers wear",
+            [InputRequired("Choose uniform or plain clothes.")],
+            choices=[SelectChoice("uniform", "Uniform"), SelectChoice("plain", "Plain clothes")],
+            default="uniform",
+        )
+
+        def apply(self, data: dict[str, Any]) -> None:
+            data["job_type"] = self.job_type.data or None
+            data["venue_kind"] = (self.venue_kind.data or None) if hasattr(self, "venue_kind") else None
+            data["attendance"] = self.attendance.data if isinstance(self.attendance.data, int) else None
+            data["plain_clothes"] = self.attire.data == "plain"
+            data["screening"] = {q.key: bool(self[f"q_{q.key}"].data) for q in screening_questions(card)}
+
+    if card.staffing is not None:
+        WorkForm.venue_kind = SelectField(
+            "Venue",
+            default="",
+            choices=[SelectChoice("", "Not one of these"), *(SelectChoice(v.key, v.label) for v in venues)],
+            description=f"{card.short_name} recommends a staffing level for these venues.",
+        )
+    for q in screening_questions(card):
+        setattr(WorkForm, f"q_{q.key}", BooleanField(q.question, description=q.help))
+    return WorkForm
+
+
+def work_formdata(card: RateCard, data: dict[str, Any]) -> dict[str, Any]:
+    """The work form's fields from draft data (to bind it again)."""
+    out: dict[str, Any] = {
+        "job_type": data.get("job_type") or "",
+        "venue_kind": data.get("venue_kind") or "",
+        "attendance": "" if data.get("attendance") is None else str(data["attendance"]),
+        "attire": "plain" if data.get("plain_clothes") else "uniform",
+    }
+    for q in screening_questions(card):
+        if (data.get("screening") or {}).get(q.key):
+            out[f"q_{q.key}"] = "y"
+    return out
+
+
+class OrdersForm(FlaskForm):
+    instructions = TextAreaField(
+        "Instructions for the officers",
+        [_required, Length(max=5000, message="Keep the instructions under 5,000 characters.")],
+        description="Where to report, what to watch, who to call, parking, radio channel.",
+        filters=[strip],
+        render_kw={"rows": 7},
+    )
+    contact_name = StringField("On-site contact", [_required, Length(max=120)], filters=[strip])
+    contact_phone = TelField("Contact phone", [_required, phone_number], filters=[strip])
+
+    FIELDS = ("instructions", "contact_name", "contact_phone")
+
+    def apply(self, data: dict[str, Any]) -> None:
+        for name in self.FIELDS:
+            data[name] = (self[name].data or "").strip()
+
+
+class UploadForm(FlaskForm):
+    attachment = FileField("Add a file", description="PDF, PNG, JPEG, GIF or WebP, up to 5 MB each.")
+
+
+class ReviewForm(FlaskForm):
+    accept = BooleanField(
+        "I confirm these details and accept the agency's cancellation terms shown in the quote.",
+        [DataRequired("Tick the box to confirm the request.")],
+    )
+
+
+class DiscardForm(FlaskForm):
+    """CSRF only: discard a draft."""

@@ -1,0 +1,598 @@
+"""The request wizard with the plain test client: every step as a form post (htmx off), the htmx
+fragments, the live preview, drafts, attachments, submission and ownership.
+
+The wizard prices at the real ``now``: shift dates are chosen relative to today in the agency's zone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import ApprovalStatus, Booking, BookingEvent, BookingStatus
+from tests.conftest import csrf_token_from, post_form
+
+ZONES = {"kcpd": "America/Chicago", "mesa": "America/Phoenix", "west-valley-city": "America/Denver",
+         "tucson": "America/Phoenix"}
+PLACES = {
+    "kcpd": ("Kansas City", "MO", "64106"),
+    "mesa": ("Mesa", "AZ", "85201"),
+    "west-valley-city": ("West Valley City", "UT", "84119"),
+    "tucson": ("Tucson", "AZ", "85701"),
+}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture(autouse=True)
+def _cards(agencies):
+    """Every test here has the four shipped cards loaded."""
+
+
+@pytest.fixture
+def employer(login):
+    return login("employer")
+
+
+def day(slug: str, days: int = 10) -> str:
+    return (datetime.now(ZoneInfo(ZONES[slug])).date() + timedelta(days=days)).isoformat()
+
+
+def booking_id_from(location: str) -> int:
+    return int(re.search(r"/requests/(\d+)", location).group(1))
+
+
+def start_draft(client, slug: str = "kcpd", **overrides) -> int:
+    city, state, zip_code = PLACES[slug]
+    data = {"agency": slug, "site_name": "Riverside Arena", "street": "1 Main St", "city": city, "state": state,
+            "zip_code": zip_code, **overrides}
+    response = post_form(client, "/employer/requests/new", data)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert response.headers["Location"].endswith("/work")
+    return booking_id_from(response.headers["Location"])
+
+
+def url(booking_id: int, step: str = "") -> str:
+    return f"/employer/requests/{booking_id}" + (f"/{step}" if step else "")
+
+
+def shift(slug: str, i: int = 0, *, days: int = 10, start="18:00", end="23:00", officers="2", **more) -> dict:
+    row = {"date": day(slug, days), "start": start, "end": end, "officers": officers, **more}
+    return {f"shifts-{i}-{k}": v for k, v in row.items()}
+
+
+ORDERS = {"instructions": "Report to the north gate. Radio channel 3.", "contact_name": "Sam Rivera",
+          "contact_phone": "(816) 555-0199"}
+
+
+def walk_to_review(client, slug: str = "kcpd", shifts: dict | None = None, work: dict | None = None) -> int:
+    bid = start_draft(client, slug)
+    r = post_form(client, url(bid, "work"), work or {"job_type": "security", "attire": "uniform"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/shifts"), r.get_data(as_text=True)
+    r = post_form(client, url(bid, "shifts"), {**(shifts or shift(slug)), "action": "next"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/orders"), r.get_data(as_text=True)
+    r = post_form(client, url(bid, "orders"), ORDERS)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/review"), r.get_data(as_text=True)
+    return bid
+
+
+def submit(client, bid: int):
+    return post_form(client, url(bid, "submit"), {"accept": "y"}, page=url(bid, "review"))
+
+
+def api_quote(client, body: dict) -> dict:
+    response = client.post("/api/v1/quotes", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def field_error(html: str, field_id: str) -> str:
+    match = re.search(rf'<p class="field-error" id="{re.escape(field_id)}-error">([^<]*)</p>', html)
+    assert match, f"no error beside {field_id}"
+    return match.group(1)
+
+
+# -- the whole wizard, htmx off ------------------------------------------------------------------
+@pytest.mark.parametrize("slug", ["kcpd", "mesa", "west-valley-city", "tucson"])
+def test_whole_wizard_with_plain_posts_submits_the_booking(client, employer, slug):
+    bid = walk_to_review(client, slug)
+    review = client.get(url(bid, "review"))
+    assert review.status_code == 200
+    html = review.get_data(as_text=True)
+    assert 'aria-current="step"' in html and "Review and submit" in html
+    assert "reviews your organisation first" in html
+    assert ("background check" in html) == (slug == "kcpd")
+
+    response = submit(client, bid)
+    assert response.status_code == 303 and response.headers["Location"].endswith(url(bid))
+    booking = db.session.get(Booking, bid)
+    assert booking.status == BookingStatus.AWAITING_DEPOSIT
+    assert booking.submitted_at is not None and booking.submitted_at.tzinfo is not None
+    assert booking.rate_card_version_id is not None and booking.reference.startswith("DD-")
+    assert len(booking.shifts) == 1 and booking.shifts[0].positions
+    assert booking.total_cents == booking.quote["total_cents"] > 0
+    assert booking.deposit_cents == booking.quote["deposit_cents"]
+    assert [(e.from_status, e.to_status) for e in booking.events] == [("draft", "awaiting_deposit")]
+    # the agency now sees the organisation waiting for review
+    assert employer.organisation.approval_for(booking.agency).status == ApprovalStatus.PENDING
+
+    # the same request through the API costs the same (minus what changed with the clock: nothing here)
+    city, state, zip_code = PLACES[slug]
+    body = {"agency": slug, "location": {"city": city, "state": state, "zip": zip_code},
+            "shifts": [{"start": f"{day(slug)}T18:00", "end": f"{day(slug)}T23:00", "positions": {
+                booking.shifts[0].requested and next(iter(booking.shifts[0].requested)): 2}, "job_type": "security"}]}
+    assert api_quote(client, body)["total_cents"] == booking.total_cents
+
+    page = client.get(url(bid)).get_data(as_text=True)
+    assert booking.reference in page and "Submitted, awaiting deposit" in page and "Timeline" in page
+    dashboard = client.get("/employer/").get_data(as_text=True)
+    assert booking.reference in dashboard and "Submitted" in dashboard
+
+
+def test_double_submit_changes_the_state_once(client, employer):
+    bid = walk_to_review(client)
+    html = client.get(url(bid, "review")).get_data(as_text=True)
+    token = csrf_token_from(html)
+    first = client.post(url(bid, "submit"), data={"csrf_token": token, "accept": "y"})
+    second = client.post(url(bid, "submit"), data={"csrf_token": token, "accept": "y"})
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"].endswith(url(bid))
+    count = db.session.scalar(select(func.count(BookingEvent.id)).where(BookingEvent.booking_id == bid))
+    assert count == 1
+
+
+def test_submit_never_takes_a_price_from_the_client(client, employer):
+    bid = walk_to_review(client)
+    html = client.get(url(bid, "review")).get_data(as_text=True)
+    client.post(url(bid, "submit"), data={"csrf_token": csrf_token_from(html), "accept": "y", "total_cents": "1",
+                                          "deposit_cents": "0"})
+    booking = db.session.get(Booking, bid)
+    assert booking.total_cents == 2 * 5 * 3800  # 2 KCPD officers, 5 hours at the $38.00 minimum
+
+
+def test_review_must_be_confirmed(client, employer):
+    bid = walk_to_review(client)
+    response = post_form(client, url(bid, "submit"), {}, page=url(bid, "review"))
+    assert response.status_code == 422
+    assert "Tick the box to confirm" in response.get_data(as_text=True)
+    assert db.session.get(Booking, bid).status == BookingStatus.DRAFT
+
+
+# -- step 1: agency and location -----------------------------------------------------------------
+def test_kcpd_jurisdiction_is_checked_on_the_first_step(client, employer):
+    response = post_form(client, "/employer/requests/new", {
+        "agency": "kcpd", "site_name": "Plaza", "street": "1 Main", "city": "Overland Park", "state": "KS",
+        "zip_code": "66210"})
+    assert response.status_code == 422
+    message = field_error(response.get_data(as_text=True), "city")
+    assert "only inside the city limits of Kansas City, Missouri" in message
+    assert "630-9" in message  # its source
+    assert db.session.scalar(select(func.count(Booking.id))) == 0
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("agency", "", "This field is required."),
+    ("site_name", "", "This field is required."),
+    ("zip_code", "6410", "Enter a 5-digit ZIP code"),
+    ("state", "", "This field is required."),
+])
+def test_location_step_errors_beside_the_field(client, employer, field, value, message):
+    city, state, zip_code = PLACES["mesa"]
+    data = {"agency": "mesa", "site_name": "Arena", "street": "1 Main", "city": city, "state": state,
+            "zip_code": zip_code, field: value}
+    response = post_form(client, "/employer/requests/new", data)
+    assert response.status_code == 422
+    assert message in field_error(response.get_data(as_text=True), field)
+
+
+# -- step 2: venue and work ----------------------------------------------------------------------
+def test_a_block_stops_the_wizard_with_reason_and_source(client, employer):
+    bid = start_draft(client, "kcpd")
+    response = post_form(client, url(bid, "work"), {"job_type": "security", "attire": "uniform", "q_gambling": "y"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "KCPD will not take this work" in html and "gambling" in html.lower() and "630-9" in html
+    assert db.session.get(Booking, bid).step == "work"
+    assert client.get(url(bid, "shifts")).status_code == 303  # cannot skip ahead
+
+
+def test_approvals_and_staffing_advice_are_carried_along(client, employer):
+    bid = start_draft(client, "kcpd")
+    response = post_form(client, url(bid, "work"), {
+        "job_type": "special_event", "attire": "plain", "venue_kind": "open_air_with_alcohol",
+        "attendance": "3000", "q_alcohol_principal_business": "y"})
+    assert response.status_code == 303
+    html = client.get(url(bid, "shifts")).get_data(as_text=True)
+    assert "Employment Unit Commander" in html  # plain clothes and tavern approvals
+    assert "recommends 5 to 9 officers" in html
+    post_form(client, url(bid, "shifts"), {**shift("kcpd", officers="1"), "action": "next"})
+    post_form(client, url(bid, "orders"), ORDERS)
+    review = client.get(url(bid, "review")).get_data(as_text=True)
+    assert "Approvals needed" in review and "Plain clothes" in review
+    assert "Headcount raised from 1 to 3" in review  # the tavern minimum
+
+
+def test_work_step_requires_the_kind_of_work(client, employer):
+    bid = start_draft(client, "tucson")
+    response = post_form(client, url(bid, "work"), {"attire": "uniform"})
+    assert response.status_code == 422
+    assert "required" in field_error(response.get_data(as_text=True), "job_type")
+
+
+# -- step 3: shifts ------------------------------------------------------------------------------
+def at_shifts(client, slug="kcpd") -> int:
+    bid = start_draft(client, slug)
+    assert post_form(client, url(bid, "work"), {"job_type": "security", "attire": "uniform"}).status_code == 303
+    return bid
+
+
+@pytest.mark.parametrize(("slug", "row", "field_id", "message"), [
+    ("kcpd", {"end": "17:00", "end_date": "__same__"}, "shifts-0-end", "must end after it starts"),
+    ("kcpd", {"days": -2}, "shifts-0-start", "nobody books the past"),
+    ("tucson", {"start": "08:00", "end": "09:00", "end_date": "__next__"}, "shifts-0-end", "at most 24 hours"),
+    ("mesa", {"officers": "2", "vehicles": "3"}, "shifts-0-vehicles", "at most one vehicle per position"),
+    ("kcpd", {"date": ""}, "shifts-0-date", "Enter the date."),
+    ("kcpd", {"start": ""}, "shifts-0-start", "Enter the start time."),
+    ("kcpd", {"officers": ""}, "shifts-0-officers", "Enter how many officers"),
+    ("kcpd", {"officers": "-1"}, "shifts-0-officers", "Enter a number from 0 to 200."),
+    ("kcpd", {"date": "2027-02-30"}, "shifts-0-date", "Not a valid date"),
+])
+def test_shift_errors_beside_the_field(client, employer, slug, row, field_id, message):
+    bid = at_shifts(client, slug)
+    days = row.pop("days", 10)
+    if row.get("end_date") == "__same__":
+        row["end_date"] = day(slug, days)
+    elif row.get("end_date") == "__next__":
+        row["end_date"] = day(slug, days + 1)
+    response = post_form(client, url(bid, "shifts"), {**shift(slug, days=days, **row), "action": "next"})
+    assert response.status_code == 422, response.headers.get("Location")
+    assert message in field_error(response.get_data(as_text=True), field_id)
+    assert db.session.get(Booking, bid).step == "shifts"
+
+
+def test_offered_rate_under_the_minimum(client, employer):
+    bid = at_shifts(client, "kcpd")
+    response = post_form(client, url(bid, "shifts"), {**shift("kcpd"), "offered_officer": "30.00", "action": "next"})
+    assert response.status_code == 422
+    assert "below the KCPD minimum rate of $38.00" in field_error(response.get_data(as_text=True), "offered_officer")
+    response = post_form(client, url(bid, "shifts"), {**shift("kcpd"), "offered_officer": "4x", "action": "next"})
+    assert "Enter an hourly rate like 45.00." in field_error(response.get_data(as_text=True), "offered_officer")
+
+
+def test_kcpd_shift_over_16_hours_is_blocked(client, employer):
+    bid = at_shifts(client, "kcpd")
+    response = post_form(client, url(bid, "shifts"), {**shift("kcpd", start="06:00", end="23:00"), "action": "next"})
+    assert response.status_code == 422
+    assert "at most 16 hours" in response.get_data(as_text=True)
+
+
+def test_add_copy_remove_and_repeat_rows_without_javascript(client, employer):
+    bid = at_shifts(client, "west-valley-city")
+    base = shift("west-valley-city", officers="3", vehicles="1")
+    r = post_form(client, url(bid, "shifts"), {**base, "action": "copy-0"})
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert 'name="shifts-1-date"' in html and f'value="{day("west-valley-city")}"' in html
+    saved = db.session.get(Booking, bid).shift_rows
+    assert len(saved) == 2 and saved[1]["officers"] == "3"  # the draft keeps the rows
+
+    r = post_form(client, url(bid, "shifts"), {**base, **shift("west-valley-city", 1), "action": "remove-0"})
+    assert len(db.session.get(Booking, bid).shift_rows) == 1
+
+    r = post_form(client, url(bid, "shifts"), {**base, "action": "add"})
+    assert len(db.session.get(Booking, bid).shift_rows) == 2
+    assert db.session.get(Booking, bid).shift_rows[1].get("date", "") == ""
+
+    r = post_form(client, url(bid, "shifts"), {**base, "repeat_weeks-0": "3", "action": "repeat-0"})
+    rows = db.session.get(Booking, bid).shift_rows
+    first = date.fromisoformat(day("west-valley-city"))
+    assert [row["date"] for row in rows] == [(first + timedelta(weeks=w)).isoformat() for w in range(4)]
+
+    r = post_form(client, url(bid, "shifts"), {**base, "repeat_weeks-0": "0", "action": "repeat-0"})
+    assert r.status_code == 422
+    assert "1 to 52 weeks" in field_error(r.get_data(as_text=True), "repeat_weeks-0")
+    r = post_form(client, url(bid, "shifts"), {**shift("west-valley-city", date=""), "repeat_weeks-0": "2",
+                                                   "action": "repeat-0"})
+    assert "Enter the date before repeating" in field_error(r.get_data(as_text=True), "shifts-0-date")
+
+    r = post_form(client, url(bid, "shifts"), {**base, "action": "explode-9"})
+    assert r.status_code in (200, 422)
+
+
+def test_empty_extra_rows_are_ignored_on_continue(client, employer):
+    bid = at_shifts(client, "mesa")
+    r = post_form(client, url(bid, "shifts"), {**shift("mesa"), "shifts-1-date": "", "shifts-1-officers": "",
+                                               "action": "next"})
+    assert r.status_code == 303
+    assert len(db.session.get(Booking, bid).shift_rows) == 1
+
+
+# -- step 4: post orders and attachments -----------------------------------------------------------
+def at_orders(client, slug="kcpd") -> int:
+    bid = at_shifts(client, slug)
+    assert post_form(client, url(bid, "shifts"), {**shift(slug), "action": "next"}).status_code == 303
+    return bid
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("instructions", "", "This field is required."),
+    ("contact_name", "", "This field is required."),
+    ("contact_phone", "call me", "Enter a phone number with area code"),
+    ("instructions", "x" * 5001, "under 5,000 characters"),
+])
+def test_orders_errors_beside_the_field(client, employer, field, value, message):
+    bid = at_orders(client)
+    response = post_form(client, url(bid, "orders"), {**ORDERS, field: value})
+    assert response.status_code == 422
+    assert message in field_error(response.get_data(as_text=True), field)
+
+
+def upload(client, bid, name, content, content_type="application/octet-stream"):
+    from io import BytesIO
+
+    html = client.get(url(bid, "orders")).get_data(as_text=True)
+    return client.post(f"{url(bid)}/attachments", data={
+        "csrf_token": csrf_token_from(html), "attachment": (BytesIO(content), name, content_type)},
+        content_type="multipart/form-data")
+
+
+def test_attachments_are_checked_stored_privately_and_served_to_the_owner(client, employer, app, users):
+    bid = at_orders(client)
+    r = upload(client, bid, "site-map.pdf", PDF, "application/pdf")
+    assert r.status_code == 303
+    booking = db.session.get(Booking, bid)
+    [attachment] = booking.attachments
+    assert attachment.content_type == "application/pdf" and attachment.size_bytes == len(PDF)
+    stored = app.config["UPLOAD_FOLDER"]
+    assert attachment.stored_name != "site-map.pdf" and re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name)
+    from pathlib import Path
+
+    path = Path(stored) / "bookings" / attachment.stored_name
+    assert path.read_bytes() == PDF
+    assert not str(path.resolve()).startswith(str(Path(app.static_folder).resolve()))
+
+    with client.get(f"{url(bid)}/attachments/{attachment.id}") as download:
+        assert download.status_code == 200 and download.data == PDF
+        assert download.headers["Content-Disposition"].startswith("attachment")
+        assert download.headers["Content-Type"] == "application/pdf"
+
+    # another organisation cannot see it
+    other = app.test_client()
+    users.login(other, "employer")
+    assert other.get(f"{url(bid)}/attachments/{attachment.id}").status_code == 404
+    assert other.get(url(bid, "orders")).status_code == 404
+    assert other.get(url(bid)).status_code == 404
+
+    html = client.get(url(bid, "orders")).get_data(as_text=True)
+    r = client.post(f"{url(bid)}/attachments/{attachment.id}/delete", data={"csrf_token": csrf_token_from(html)})
+    assert r.status_code == 303 and not db.session.get(Booking, bid).attachments and not path.exists()
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("notes.pdf", b"MZ\x90\x00 not a pdf at all", "is named .pdf but its content is not a PDF"),
+    ("photo.png", PDF, "is named .png but its content is not a PNG image"),
+    ("script.html", b"<script>alert(1)</script>", "Attach a PDF or an image"),
+    ("empty.pdf", b"", "The file is empty."),
+    ("big.pdf", b"%PDF-" + b"0" * 2048, "larger than 2 KB"),
+])
+def test_bad_attachments_are_refused_beside_the_field(client, employer, name, content, message, monkeypatch):
+    from portal.bookings import service
+
+    monkeypatch.setattr(service, "MAX_ATTACHMENT_BYTES", 2048)  # a 5 MB upload would spool to a temporary file
+    bid = at_orders(client)
+    r = upload(client, bid, name, content)
+    assert r.status_code == 422
+    assert message in field_error(r.get_data(as_text=True), "attachment")
+    assert not db.session.get(Booking, bid).attachments
+
+
+def test_the_size_limit_is_5_mb():
+    from portal.bookings import service
+
+    assert service.MAX_ATTACHMENT_BYTES == 5 * 1024 * 1024 and service._size(service.MAX_ATTACHMENT_BYTES) == "5 MB"
+
+
+def test_an_image_attachment_is_accepted(client, employer):
+    bid = at_orders(client)
+    assert upload(client, bid, "gate.png", PNG).status_code == 303
+
+
+# -- htmx: fragments, preview, history -------------------------------------------------------------
+HX = {"HX-Request": "true"}
+
+
+def test_step_url_returns_the_wizard_block_for_htmx_and_the_page_otherwise(client, employer):
+    bid = at_shifts(client)
+    full = client.get(url(bid, "shifts"))
+    assert full.get_data(as_text=True).lstrip().startswith("<!doctype html>")
+    assert "HX-Request" in full.headers["Vary"]
+    fragment = client.get(url(bid, "shifts"), headers=HX)
+    body = fragment.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="wizard"') and "<html" not in body
+    assert fragment.headers["HX-Push-Url"] == url(bid, "shifts")
+    assert "HX-Request" in fragment.headers["Vary"]
+    restore = client.get(url(bid, "shifts"), headers={**HX, "HX-History-Restore-Request": "true"})
+    assert restore.get_data(as_text=True).lstrip().startswith("<!doctype html>")
+
+
+def test_invalid_step_submit_with_htmx_is_a_422_fragment(client, employer):
+    bid = at_shifts(client)
+    html = client.get(url(bid, "shifts")).get_data(as_text=True)
+    response = client.post(url(bid, "shifts"), headers={**HX, "X-CSRFToken": csrf_token_from(html)},
+                           data={**shift("kcpd", vehicles="5"), "action": "next"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="wizard"')
+    assert "at most one vehicle per position" in field_error(body, "shifts-0-vehicles")
+    assert response.headers["HX-Push-Url"] == "false"
+
+
+def test_valid_step_submit_with_htmx_redirects_to_the_next_step(client, employer):
+    bid = start_draft(client, "mesa")
+    html = client.get(url(bid, "work")).get_data(as_text=True)
+    response = client.post(url(bid, "work"), headers={**HX, "X-CSRFToken": csrf_token_from(html)},
+                           data={"job_type": "security", "attire": "uniform"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(url(bid, "shifts"))
+    response = client.get(response.headers["Location"], headers=HX)  # what the browser's XHR follows
+    assert response.status_code == 200
+    assert response.headers["HX-Push-Url"] == url(bid, "shifts")
+    assert response.get_data(as_text=True).lstrip().startswith('<div id="wizard"')
+
+
+def preview(client, bid, step, data):
+    html = client.get(url(bid, step)).get_data(as_text=True)
+    return client.post(f"{url(bid, step)}/preview", data=data, headers={**HX, "X-CSRFToken": csrf_token_from(html)})
+
+
+def test_preview_prices_like_the_api_and_never_writes(client, employer):
+    bid = at_shifts(client, "tucson")
+    before = db.session.get(Booking, bid).updated_at
+    nye = f"{datetime.now(ZoneInfo(ZONES['tucson'])).year + 1}-12-31"
+    data = {"shifts-0-date": nye, "shifts-0-start": "20:00", "shifts-0-end": "02:00", "shifts-0-officers": "5",
+            "shifts-0-vehicles": "1"}
+    response = preview(client, bid, "shifts", data)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<aside id="wizard-aside"')
+    total = re.search(r'data-testid="quote-total">([^<]+)<', body).group(1)
+    api = api_quote(client, {"agency": "tucson", "location": {"city": "Tucson", "state": "AZ", "zip": "85701"},
+                             "shifts": [{"start": f"{nye}T20:00", "end": f"{int(nye[:4]) + 1}-01-01T02:00",
+                                         "positions": {"officer": 5}, "vehicles": 1, "job_type": "security"}]})
+    assert total == f"${api['total_cents'] // 100:,}.{api['total_cents'] % 100:02d}"
+    assert "Holiday" in body
+    booking = db.session.get(Booking, bid)
+    assert booking.updated_at == before and booking.shift_rows == []
+
+
+def test_preview_is_200_with_what_is_missing_or_wrong(client, employer):
+    bid = at_shifts(client)
+    response = preview(client, bid, "shifts", {"shifts-0-date": day("kcpd")})
+    assert response.status_code == 200 and "needs a start time" in response.get_data(as_text=True)
+    response = preview(client, bid, "shifts", {**shift("kcpd", end="17:00", end_date=day("kcpd"))})
+    assert response.status_code == 200 and "Fix the fields marked" in response.get_data(as_text=True)
+    response = preview(client, bid, "shifts", {"shifts-0-date": "garbage", "shifts-0-officers": "x" * 50})
+    assert response.status_code == 200
+
+
+def test_preview_of_the_location_step_shows_the_jurisdiction_block(client, employer):
+    bid = start_draft(client, "kcpd")
+    response = preview(client, bid, "location", {"agency": "kcpd", "city": "Lenexa", "state": "KS"})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "KCPD will not take this request" in body and "IV.A.11" in body
+    assert db.session.get(Booking, bid).city == "Kansas City"
+
+
+# -- drafts and My requests ------------------------------------------------------------------------
+def test_dashboard_lists_drafts_and_a_draft_resumes_where_it_was_left(client, employer):
+    assert "No requests yet" in client.get("/employer/").get_data(as_text=True)
+    bid = at_shifts(client, "mesa")
+    post_form(client, url(bid, "shifts"), {**shift("mesa"), "action": "add"})
+    booking = db.session.get(Booking, bid)
+    dashboard = client.get("/employer/").get_data(as_text=True)
+    assert booking.reference in dashboard and "Drafts" in dashboard and "Shifts" in dashboard
+    resume = client.get(url(bid))
+    assert resume.status_code == 302 and resume.headers["Location"].endswith(url(bid, "shifts"))
+    html = client.get(url(bid, "shifts")).get_data(as_text=True)
+    assert f'value="{day("mesa")}"' in html and 'name="shifts-1-date"' in html
+
+
+def test_discarding_a_draft(client, employer):
+    bid = start_draft(client, "mesa")
+    html = client.get("/employer/").get_data(as_text=True)
+    r = client.post(f"{url(bid)}/discard", data={"csrf_token": csrf_token_from(html)})
+    assert r.status_code == 303
+    assert db.session.get(Booking, bid).status == BookingStatus.CANCELLED
+    assert "No requests yet" in client.get("/employer/").get_data(as_text=True)
+
+
+def test_another_organisation_gets_404_everywhere(client, employer, app, users):
+    bid = at_orders(client)
+    other = app.test_client()
+    users.login(other, "employer")
+    html = other.get("/employer/").get_data(as_text=True)
+    token = csrf_token_from(html)
+    for path in (url(bid), url(bid, "location"), url(bid, "review")):
+        assert other.get(path).status_code == 404
+    for path in (url(bid, "shifts"), f"{url(bid, 'shifts')}/preview", f"{url(bid)}/submit", f"{url(bid)}/discard"):
+        assert other.post(path, data={"csrf_token": token}).status_code == 404
+    assert db.session.get(Booking, bid).status == BookingStatus.DRAFT
+
+
+def test_unknown_step_and_booking_are_404(client, employer):
+    bid = start_draft(client)
+    assert client.get(url(bid, "payment")).status_code == 404
+    assert client.get(url(99999, "work")).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_log_in_and_back(client):
+    response = client.get("/employer/requests/new?agency=kcpd&shifts-0-date=2030-01-01")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"] and "next=" in response.headers["Location"]
+
+
+def test_a_public_quote_becomes_a_draft(client, employer):
+    d = day("kcpd", 12)
+    response = client.get(
+        f"/employer/requests/new?agency=kcpd&offered_officer=45.00&shifts-0-date={d}&shifts-0-start=19:00"
+        f"&shifts-0-end=23:00&shifts-0-officers=3&shifts-0-rank_sergeant=1&shifts-1-date={d}&shifts-1-start=09:00"
+        "&shifts-1-end=12:00&shifts-1-officers=2&shifts-1-vehicles=1")
+    assert response.status_code == 302
+    bid = booking_id_from(response.headers["Location"])
+    assert response.headers["Location"].endswith(url(bid, "location"))
+    booking = db.session.get(Booking, bid)
+    assert booking.agency.slug == "kcpd" and booking.offered_rates == {"officer": "45.00"}
+    assert booking.shift_rows[0] == {"date": d, "start": "19:00", "end": "23:00", "officers": "3", "rank_sergeant": "1"}
+    assert len(booking.shift_rows) == 2
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "We copied 2 shifts" in page
+    # after the first two steps the shifts are there, priced
+    assert post_form(client, url(bid, "location"), {"agency": "kcpd", "site_name": "Union Station",
+                     "street": "30 W Pershing Rd", "city": "Kansas City", "state": "MO",
+                     "zip_code": "64108"}).status_code == 303
+    assert post_form(client, url(bid, "work"), {"job_type": "security", "attire": "uniform"}).status_code == 303
+    html = client.get(url(bid, "shifts")).get_data(as_text=True)
+    assert 'value="45.00"' in html and 'data-testid="quote-total"' in html
+
+
+def test_a_public_quote_for_an_unknown_agency(client, employer):
+    response = client.get("/employer/requests/new?agency=atlantis")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/employer/requests/new")
+
+
+def test_new_request_page_renders(client, employer):
+    response = client.get("/employer/requests/new")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'aria-current="step"' in html and "Agency and location" in html
+
+
+def test_step_ahead_of_the_draft_redirects(client, employer):
+    bid = start_draft(client)
+    response = client.get(url(bid, "review"))
+    assert response.status_code == 303 and response.headers["Location"].endswith(url(bid, "work"))
+
+
+def test_submitted_booking_is_not_edited_through_the_wizard(client, employer):
+    bid = walk_to_review(client, "mesa")
+    submit(client, bid)
+    assert client.get(url(bid, "shifts")).status_code == 303
+    r = post_form(client, url(bid, "orders"), ORDERS, page=url(bid))
+    assert r.status_code == 303 and r.headers["Location"].endswith(url(bid))
+
+
+def test_submission_is_refused_when_something_became_invalid(client, employer):
+    bid = walk_to_review(client, "mesa")
+    booking = db.session.get(Booking, bid)
+    booking.shift_rows = [{**booking.shift_rows[0], "date": (datetime.now(UTC).date() - timedelta(days=3)).isoformat()}]
+    db.session.commit()
+    response = submit(client, bid)
+    assert response.status_code == 422
+    assert "nobody books the past" in response.get_data(as_text=True)
+    assert db.session.get(Booking, bid).status == BookingStatus.DRAFT
