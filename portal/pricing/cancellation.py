@@ -39,55 +39,75 @@ def _minute(at: datetime) -> int:
     return int(at.timestamp()) // 60
 
 
-def _fee(card: RateCard, minimum_minutes: int, w: CancellationWindow,
-         groups: Iterable[tuple[Group, int]]) -> tuple[int, bool]:
-    """Fee of cancelling ``n`` positions of each group inside window ``w``; (cents, admin unpublished).
-
-    Like quote lines, positions equal in what they owe are grouped and each group rounds once."""
-    total = 0
-    positions = 0
-    pay, admin = w.pay, w.admin
-    by_rate: dict[int, int] = {}
-    by_piece: dict[tuple[int, int], int] = {}
-    by_admin: dict[int, int] = {}
-    a = card.admin_fee
-    unpublished = admin != "none" and (
-        a.kind == "unpublished" or (a.kind in ("included", "per_hour") and a.rate is None))
-    percent = a.percent if a.kind == "percent" else None
-    admin_cap = w.admin_hours * 60
-    for g, n in groups:
-        if n <= 0:
-            continue
-        positions += n
-        if pay == "minimum" or pay == "greater_of_worked_and_minimum":
+def _pay_cents(pay: str, groups: list[tuple[Group, int]], minimum_minutes: int) -> int:
+    """The pay part of a window's fee: like quote lines, positions equal in what they owe are grouped and
+    each group rounds once."""
+    if pay == "minimum" or pay == "greater_of_worked_and_minimum":
+        by_rate: dict[int, int] = {}
+        for g, n in groups:
             by_rate[g.start_rate] = by_rate.get(g.start_rate, 0) + n
-        elif pay == "full_shift":
+        return sum([round_line(rate, n, minimum_minutes) for rate, n in by_rate.items()])
+    if pay == "full_shift":
+        by_piece: dict[tuple[int, int], int] = {}
+        for g, n in groups:
             for pc in g.pieces:
                 by_piece[pc] = by_piece.get(pc, 0) + n
-        if admin != "none" and not unpublished:
-            m = minimum_minutes if admin == "minimum_hours" else min(g.billed_minutes, admin_cap)
-            if percent is not None:
-                total += round_half_up(Fraction(g.start_rate * n * m, 60) * percent / 100)
-            else:
-                by_admin[m] = by_admin.get(m, 0) + n
-    mm = minimum_minutes
-    for rate, n in by_rate.items():
-        total += round_line(rate, n, mm)
-    for (rate, minutes), n in by_piece.items():
-        total += round_line(rate, n, minutes)
+        return sum([round_line(rate, n, minutes) for (rate, minutes), n in by_piece.items()])
+    return 0
+
+
+def _admin_cents(card: RateCard, admin: str, admin_hours: int, groups: list[tuple[Group, int]],
+                 minimum_minutes: int) -> tuple[int, bool]:
+    """The administration-fee part of a window's fee; (cents, admin unpublished)."""
+    if admin == "none":
+        return 0, False
+    a = card.admin_fee
+    if a.kind == "unpublished" or (a.kind in ("included", "per_hour") and a.rate is None):
+        return 0, True
+    percent = a.percent if a.kind == "percent" else None
+    admin_cap = admin_hours * 60
+    total = 0
+    by_admin: dict[int, int] = {}
+    for g, n in groups:
+        m = minimum_minutes if admin == "minimum_hours" else min(g.billed_minutes, admin_cap)
+        if percent is not None:
+            total += round_half_up(Fraction(g.start_rate * n * m, 60) * percent / 100)
+        else:
+            by_admin[m] = by_admin.get(m, 0) + n
     if by_admin and a.rate is not None:
         for m, n in by_admin.items():
             total += round_line(a.rate, n, m)
-    return total + w.flat_per_position * positions, unpublished
+    return total, False
+
+
+def _fee(card: RateCard, minimum_minutes: int, w: CancellationWindow,
+         groups: Iterable[tuple[Group, int]]) -> tuple[int, bool]:
+    """Fee of cancelling ``n`` positions of each group inside window ``w``; (cents, admin unpublished)."""
+    live = [(g, n) for g, n in groups if n > 0]
+    admin, unpublished = _admin_cents(card, w.admin, w.admin_hours, live, minimum_minutes)
+    return (_pay_cents(w.pay, live, minimum_minutes) + admin
+            + w.flat_per_position * sum([n for _, n in live]), unpublished)
 
 
 def window_fees(card: RateCard, groups: Iterable[Group], minimum_minutes: int) -> tuple[WindowFee, ...]:
-    """The whole-shift fee inside each window, tightest first (card order is already tightest first)."""
-    whole = [(g, g.count) for g in groups]
+    """The whole-shift fee inside each window, tightest first (card order is already tightest first).
+
+    Windows often share a part (the same administration fee, say): each part is worked out once."""
+    live = [(g, g.count) for g in groups if g.count > 0]
+    positions = sum([n for _, n in live])
+    pays: dict[str, int] = {}
+    admins: dict[tuple[str, int], tuple[int, bool]] = {}
     out = []
     for w in card.cancellation:
-        fee, unpublished = _fee(card, minimum_minutes, w, whole)
-        out.append(WindowFee(w.minutes, fee, w.flat_per_booking, unpublished))
+        pay = pays.get(w.pay)
+        if pay is None:
+            pay = pays[w.pay] = _pay_cents(w.pay, live, minimum_minutes)
+        k = (w.admin, w.admin_hours)
+        admin = admins.get(k)
+        if admin is None:
+            admin = admins[k] = _admin_cents(card, w.admin, w.admin_hours, live, minimum_minutes)
+        out.append(WindowFee(w.minutes, pay + admin[0] + w.flat_per_position * positions, w.flat_per_booking,
+                             admin[1]))
     return tuple(out)
 
 
@@ -218,21 +238,24 @@ def _raw_steps(shifts: list[ShiftQuote], last: int) -> list[list[int | None]]:
 
 def steps_for(card: RateCard, shifts: list[ShiftQuote]) -> tuple[Step, ...]:
     """Consecutive ``[from, until)`` steps up to the start of the last shift; the first from is None."""
-    last = max(s.start_min for s in shifts)
+    last = max([s.start_min for s in shifts])
     zone = card.zone
+    fromtimestamp = datetime.fromtimestamp
     steps = []
-    local: dict[int, datetime] = {}
+    start: datetime | None = None
+    start_txt = ""
     for a, b, fee in _raw_steps(shifts, last):
         assert b is not None and fee is not None
-        until = local.get(b)
-        if until is None:
-            until = local[b] = datetime.fromtimestamp(b * 60, zone)
-        end_txt = _label_time(until) + (" (start)" if b == last else "")
+        # consecutive steps: each one's from is the previous one's until
+        until = fromtimestamp(b * 60, zone)
+        until_txt = _label_time(until)
+        end_txt = until_txt + " (start)" if b == last else until_txt
         if a is None:
             steps.append(Step(None, until, fee, f"From approval until {end_txt}: {format_cents(fee)}"))
-            continue
-        start = local.get(a)
-        if start is None:
-            start = local[a] = datetime.fromtimestamp(a * 60, zone)
-        steps.append(Step(start, until, fee, f"From {_label_time(start)} until {end_txt}: {format_cents(fee)}"))
+        else:
+            if start is None:  # not reached: the first step is unbounded
+                start = fromtimestamp(a * 60, zone)
+                start_txt = _label_time(start)
+            steps.append(Step(start, until, fee, f"From {start_txt} until {end_txt}: {format_cents(fee)}"))
+        start, start_txt = until, until_txt
     return tuple(steps)

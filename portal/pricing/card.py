@@ -322,16 +322,18 @@ class RateCard:
 
     @property
     def default_schedule(self) -> Schedule:
-        for s in self.schedules:
-            if s.default:
-                return s
-        return self.schedules[0]
+        d = self._cache.get("default_schedule")
+        if d is None:
+            d = self._cache["default_schedule"] = next((s for s in self.schedules if s.default), self.schedules[0])
+        return d
 
     def schedule(self, key: str) -> Schedule | None:
-        for s in self.schedules:
-            if s.key == key:
-                return s
-        return None
+        by_key = self._cache.get("schedules")
+        if by_key is None:
+            by_key = self._cache["schedules"] = {}
+            for s in self.schedules:
+                by_key.setdefault(s.key, s)  # the first of a key, as a search would find
+        return by_key.get(key)
 
     def tier(self, key: str) -> Tier | None:
         for t in self.tiers:

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from .card import RateCard, Schedule, Tier
 from .money import round_half_up, round_line
-from .request import QuoteRequest, ShiftRequest
+from .request import QuoteRequest, ShiftRequest, frozen_instance
 from .screening import Approval, Notice, screen
 from .staffing import Recommendation, recommend, staff_shift, vehicle_split
 
@@ -148,15 +148,18 @@ class Quote:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of pricing spec section 10, plus explanations, approvals and admin fee details."""
-        a = self.card.admin_fee
-        admin = None
-        if a.kind != "none":
-            admin = {
+        card = self.card
+        admin = card._cache.get("admin_fee_json", _MISSING)
+        if admin is _MISSING:
+            a = card.admin_fee
+            admin = card._cache["admin_fee_json"] = None if a.kind == "none" else {
                 "kind": a.kind, "rate_cents": a.rate,
                 "percent": None if a.percent is None else _decimal(a.percent),
                 "published_min_cents": a.published_min, "published_max_cents": a.published_max,
                 "message": a.message, "source": a.source,
             }
+        if admin is not None:
+            admin = dict(admin)  # the caller may change its copy
         return {
             "agency": self.agency,
             "rate_card_version": self.rate_card_version,
@@ -174,6 +177,9 @@ class Quote:
             "recommendation": None if self.recommendation is None else self.recommendation.to_dict(),
             "admin_fee": admin,
         }
+
+
+_MISSING = object()
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,7 +220,7 @@ def _hours_word(minutes: int) -> str:
 
 def _rate_table(card: RateCard, schedule: Schedule, offered: Mapping[str, int]) -> dict[str, dict[str, int]]:
     """rank -> tier -> cents for every replacement tier (cached per schedule and offer)."""
-    key = ("rates", schedule.key, tuple(sorted(offered.items())))
+    key = ("rates", schedule.key, tuple(sorted(offered.items())) if offered else ())
     cached = card._cache.get(key)
     if cached is not None:
         return cached
@@ -234,6 +240,41 @@ def _rate_table(card: RateCard, schedule: Schedule, offered: Mapping[str, int]) 
     return table
 
 
+class _Static(NamedTuple):
+    """What the engine derives once per card: tiers by kind, holiday tiers split by how they price."""
+
+    holiday_tiers: tuple[Tier, ...]
+    window_tiers: tuple[Tier, ...]
+    after_tiers: tuple[Tier, ...]
+    notice_tiers: tuple[Tier, ...]  # tightest first
+    tier_by_key: dict[str, Tier]
+    holiday_rep: tuple[Tier, ...]  # holiday tiers that replace the rate, in card order
+    holiday_sur: tuple[Tier, ...]  # holiday tiers that add a surcharge
+    needs_split: bool  # some tier applies to part of a shift
+    days: dict[date, tuple[int, tuple[str, ...], date]]  # local day -> (next midnight, holiday names, next day)
+
+
+def _static(card: RateCard) -> _Static:
+    st = card._cache.get("engine")
+    if st is None:
+        holiday = tuple(t for t in card.tiers if t.when == "holiday")
+        window = tuple(t for t in card.tiers if t.when == "daily_window")
+        after = tuple(t for t in card.tiers if t.when == "after_hours")
+        st = card._cache["engine"] = _Static(
+            holiday, window, after,
+            tuple(sorted((t for t in card.tiers if t.when == "notice"), key=lambda t: t.under_minutes)),
+            {t.key: t for t in card.tiers},
+            tuple(t for t in holiday if t.replaces), tuple(t for t in holiday if not t.replaces),
+            bool(holiday or window or after), {},
+        )
+    return st
+
+
+_NO_TIERS: tuple[Tier, ...] = ()
+
+Segment = tuple[int, int, tuple[Tier, ...], tuple[Tier, ...], tuple[str, ...]]
+
+
 class _Pricer:
     """Per-quote context: which tiers are active for the whole shift, segment caches."""
 
@@ -242,42 +283,71 @@ class _Pricer:
         self.req = req
         self.schedule = card.schedule(req.schedule) or card.default_schedule
         self.rates = _rate_table(card, self.schedule, req.offered_rates)
-        groups = card._cache.get("tier_groups")
-        if groups is None:
-            groups = card._cache["tier_groups"] = (
-                [t for t in card.tiers if t.when == "holiday"],
-                [t for t in card.tiers if t.when == "daily_window"],
-                [t for t in card.tiers if t.when == "after_hours"],
-                sorted((t for t in card.tiers if t.when == "notice"), key=lambda t: t.under_minutes),
-                {t.key: t for t in card.tiers},
-            )
-        self.holiday_tiers, self.window_tiers, self.after_tiers, self.notice_tiers, self.tier_by_key = groups
+        st = self.static = _static(card)
+        self.holiday_tiers, self.window_tiers, self.after_tiers = st.holiday_tiers, st.window_tiers, st.after_tiers
+        self.notice_tiers, self.tier_by_key = st.notice_tiers, st.tier_by_key
         self.selected = self.tier_by_key.get(req.priority) if req.priority else None
         self.submitted_s = req.submitted_at.timestamp()
-        self.needs_split = bool(self.holiday_tiers or self.window_tiers or self.after_tiers)
+        self.needs_split = st.needs_split
+        self.offered = req.offered_rates
         self.phrases: dict[tuple[Any, ...], str] = {}
-        self.first_day: dict[int, date] = {}
         self.seg_cache: dict[tuple[int, int], list[tuple[int, int, tuple[Tier, ...], tuple[str, ...]]]] = {}
 
-    def shift_tiers(self, start_min: int) -> tuple[list[Tier], list[Tier]]:
-        """Tiers that apply to the whole shift: the tightest notice tier of each kind, the chosen priority."""
+    def shift_tiers(self, start_min: int) -> tuple[tuple[Tier, ...], tuple[Tier, ...], list[Tier]]:
+        """Tiers that apply to the whole shift -- (replacing, surcharging, notice tiers among them): the
+        tightest notice tier of each kind, then the chosen priority."""
+        if not self.notice_tiers and self.selected is None:
+            return _NO_TIERS, _NO_TIERS, []
         lead = start_min * 60 - self.submitted_s
-        out: list[Tier] = []
+        rep: list[Tier] = []
+        sur: list[Tier] = []
         notice: list[Tier] = []
-        seen_replace = seen_surcharge = False
         for t in self.notice_tiers:
             if lead < t.under_minutes * 60:
-                if t.replaces and not seen_replace:
-                    seen_replace = True
-                    out.append(t)
+                if t.replaces:
+                    if not rep:
+                        rep.append(t)
+                        notice.append(t)
+                elif not sur:
+                    sur.append(t)
                     notice.append(t)
-                elif not t.replaces and not seen_surcharge:
-                    seen_surcharge = True
-                    out.append(t)
-                    notice.append(t)
-        if self.selected is not None:
-            out.append(self.selected)
-        return out, notice
+        t = self.selected
+        if t is not None:
+            (rep if t.replaces else sur).append(t)
+        return tuple(rep), tuple(sur), notice
+
+    def folded(self, s: int, e: int, rep0: tuple[Tier, ...], sur0: tuple[Tier, ...],
+               day: date | None = None) -> list[Segment]:
+        """``[(a, b, replacing tiers, surcharge tiers, holiday names)]`` covering ``[s, e)``: the minute-level
+        tiers of each segment followed by the whole-shift ones (``rep0``, ``sur0``)."""
+        if not self.needs_split:
+            return [(s, e, rep0, sur0, ())]
+        if self.window_tiers:
+            out: list[Segment] = []
+            for a, b, active, names in self.segments(s, e):
+                if active:
+                    out.append((a, b, tuple(t for t in active if t.replaces) + rep0,
+                                tuple(t for t in active if not t.replaces) + sur0, names))
+                else:
+                    out.append((a, b, rep0, sur0, names))
+            return out
+        raw = self._days(s, e, day)
+        if not self.after_tiers:
+            st = self.static
+            hrep, hsur = st.holiday_rep + rep0, st.holiday_sur + sur0
+            return [(a, b, hrep, hsur, names) if names else (a, b, rep0, sur0, names) for a, b, names in raw]
+        out = []
+        for a, b, names in raw:
+            active = [*self.holiday_tiers] if names else []
+            for t in self.after_tiers:
+                if a >= s + t.after_minutes:
+                    active.append(t)
+            if active:
+                out.append((a, b, tuple(t for t in active if t.replaces) + rep0,
+                            tuple(t for t in active if not t.replaces) + sur0, names))
+            else:
+                out.append((a, b, rep0, sur0, names))
+        return out
 
     def segments(self, s: int, e: int) -> list[tuple[int, int, tuple[Tier, ...], tuple[str, ...]]]:
         """``[(a, b, active tiers, holiday names)]`` covering ``[s, e)``; the tiers are the minute-level ones."""
@@ -290,7 +360,13 @@ class _Pricer:
             return got
         card = self.card
         if not self.window_tiers:
-            got = self.seg_cache[k] = self._day_segments(s, e)
+            got = self.seg_cache[k] = []
+            for a, b, names in self._days(s, e, None):
+                active = [*self.holiday_tiers] if names else []
+                for t in self.after_tiers:
+                    if a >= s + t.after_minutes:
+                        active.append(t)
+                got.append((a, b, tuple(active), names))
             return got
         points = {s, e}
         d0 = _local(card, s).date()
@@ -339,44 +415,40 @@ class _Pricer:
         self.seg_cache[k] = out
         return out
 
-    def _day_segments(self, s: int, e: int) -> list[tuple[int, int, tuple[Tier, ...], tuple[str, ...]]]:
-        """Fast path without daily windows: walk local days (cached midnights), no per-segment
-        time-zone conversion; consecutive days without a holiday stay one segment."""
+    def _days(self, s: int, e: int, day: date | None = None) -> list[list[Any]]:
+        """Without daily windows: ``[[a, b, holiday names]]``, cut at the local midnights that start or end
+        a holiday (consecutive days without one stay one piece) and at each after-hours threshold. The
+        card's midnights and holidays are looked up per local day, never converted per segment."""
         card = self.card
-        day = self.first_day.get(s)
+        days = self.static.days
         if day is None:
-            day = self.first_day[s] = _local(card, s).date()
-        holidays = bool(self.holiday_tiers)
+            day = _local(card, s).date()
         raw: list[list[Any]] = []
         a = s
         while a < e:
-            nxt = _epoch_at(card, day + _ONE_DAY, _MIDNIGHT)
+            info = days.get(day)
+            if info is None:
+                nday = day + _ONE_DAY
+                info = days[day] = (_epoch_at(card, nday, _MIDNIGHT),
+                                    card.holiday_names(day) if self.holiday_tiers else (), nday)
+            nxt, names, day = info
             b = e if nxt >= e or nxt <= a else nxt
-            names = card.holiday_names(day) if holidays else ()
             if raw and not names and not raw[-1][2]:
                 raw[-1][1] = b
             else:
                 raw.append([a, b, names])
             a = b
-            day += _ONE_DAY
         for t in self.after_tiers:
             m = s + t.after_minutes
             for i, seg in enumerate(raw):
                 if seg[0] < m < seg[1]:
                     raw[i:i + 1] = [[seg[0], m, seg[2]], [m, seg[1], seg[2]]]
                     break
-        out = []
-        for a, b, names in raw:
-            active = [*self.holiday_tiers] if names else []
-            for t in self.after_tiers:
-                if a >= s + t.after_minutes:
-                    active.append(t)
-            out.append((a, b, tuple(active), names))
-        return out
+        return raw
 
     def phrase(self, tier: str, names: tuple[str, ...], rank: str, lead_s: float) -> str:
         if tier == "regular":
-            return "Offered rate" if rank in self.req.offered_rates else "Regular rate"
+            return "Offered rate" if rank in self.offered else "Regular rate"
         k = (tier, names, lead_s)
         got = self.phrases.get(k)
         if got is None:
@@ -399,16 +471,20 @@ class _Pricer:
         return f"{t.label} rate"
 
 
-def _add(lines: dict[tuple[Any, ...], list[Any]], key: tuple[Any, ...], count: int, tier: str,
-         phrases: list[str]) -> None:
+def _add(lines: dict[Any, list[Any]], key: tuple[Any, ...], count: int, tier: str, phrases: list[str]) -> None:
     got = lines.get(key)
     if got is None:
-        lines[key] = [count, tier, list(phrases)]
-        return
-    got[0] += count
+        lines[key] = [count, tier, phrases]
+    else:
+        _merge(got, count, phrases)
+
+
+def _merge(line: list[Any], count: int, phrases: list[str]) -> None:
+    """Add ``count`` positions to a line ``[count, tier, phrases]`` and any phrase it does not have yet."""
+    line[0] += count
     for p in phrases:
-        if p not in got[2]:
-            got[2].append(p)
+        if p not in line[2]:
+            line[2].append(p)
 
 
 def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount: int,
@@ -421,42 +497,44 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
     s = shift.start_min
     sched = shift.end_min - s
     extra = card.vehicle.extra_minutes
-    shift_tiers, notice_tiers = p.shift_tiers(s)
+    rep0, sur0, notice_tiers = p.shift_tiers(s)
     lead_s = s * 60 - p.submitted_s
-    shift_replace = [t for t in shift_tiers if t.replaces]
-    shift_surcharge = [t for t in shift_tiers if not t.replaces]
-    min_phrase = f"{_hours_word(minimum)}-hour minimum applies"
-    labour: dict[tuple[Any, ...], list[Any]] = {}
-    premium: dict[tuple[Any, ...], list[Any]] = {}
+    labour: dict[tuple[str, int, int], list[Any]] = {}  # (rank, rate, minutes) -> [count, tier, phrases]
+    premium: dict[tuple[str, str, int, int], list[Any]] = {}
     groups: list[Group] = []
-    holiday_names: list[str] = []
     padded = False
-    # segments with the whole-shift tiers folded in, once per billed length (shared by the groups)
-    segs_by_end: dict[int, list[tuple[int, int, tuple[Tier, ...], tuple[Tier, ...], tuple[str, ...]]]] = {}
+    # The segments of the longest billed interval, once per shift: shorter ones are its prefixes.
+    longest = max(minimum, sched + extra if shift.vehicles else sched)  # some group has a vehicle
+    start = shift.start
+    day = start.date() if start.tzinfo is card.zone else None  # the local day of s, as _days would find it
+    segs = p.folded(s, s + longest, rep0, sur0, day) if groups_raw else []
+    holiday_names: list[str] = []
+    for seg in segs:
+        for n in seg[4]:
+            if n not in holiday_names:
+                holiday_names.append(n)
+    rates = p.rates
+    vehicle_phrase = f"Vehicle pick-up and return: {extra} min" if extra else ""
+    min_phrase = ""
     for rank, has_vehicle, count in groups_raw:
-        worked = sched + (extra if has_vehicle else 0)
-        billed = max(minimum, worked)
-        padded = padded or billed > worked
+        worked = sched + extra if has_vehicle else sched
+        if minimum > worked:
+            billed = minimum
+            padded = True
+            if not min_phrase:
+                min_phrase = f"{_hours_word(minimum)}-hour minimum applies"
+        else:
+            billed = worked
         e = s + billed
-        segs = segs_by_end.get(e)
-        if segs is None:
-            segs = []
-            for a, b, active, names in p.segments(s, e):
-                if active:
-                    rep = tuple(t for t in active if t.replaces) + tuple(shift_replace)
-                    sur = tuple(t for t in active if not t.replaces) + tuple(shift_surcharge)
-                else:
-                    rep, sur = tuple(shift_replace), tuple(shift_surcharge)
-                segs.append((a, b, rep, sur, names))
-                for n in names:
-                    if n not in holiday_names:
-                        holiday_names.append(n)
-            segs_by_end[e] = segs
-        row = p.rates[rank]
+        row = rates[rank]
         regular = row["regular"]
         pieces: list[list[Any]] = []  # [rate, tier, start, end, names]
-        runs: dict[str, list[list[int]]] = {}
+        runs: dict[str, list[list[int]]] | None = None
         for a, b, rep, sur, names in segs:
+            if a >= e:
+                break
+            if b > e:
+                b = e
             best, best_tier = regular, "regular"
             for t in rep:
                 r = row[t.key]
@@ -468,39 +546,59 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
                 if last[1] == "regular" and best_tier != "regular":
                     last[1] = best_tier
                 if names:
-                    last[4] = last[4] + tuple(n for n in names if n not in last[4])
+                    have = last[4]
+                    for n in names:
+                        if n not in have:
+                            have += (n,)
+                    last[4] = have
             else:
                 pieces.append([best, best_tier, a, b, names])
+            if not sur:
+                continue
+            if runs is None:
+                runs = {}
             for t in sur:
-                rr = runs.setdefault(t.key, [])
-                if rr and rr[-1][1] == a:
+                rr = runs.get(t.key)
+                if rr is None:
+                    runs[t.key] = [[a, b]]
+                elif rr[-1][1] == a:
                     rr[-1][1] = b
                 else:
                     rr.append([a, b])
         for rate, tier, a, b, names in pieces:
-            phrases = [p.phrase(tier, names, rank, lead_s)]
+            if tier == "regular":
+                phrases = ["Offered rate" if rank in p.offered else "Regular rate"]
+            else:
+                phrases = [p.phrase(tier, names, rank, lead_s)]
             if has_vehicle and extra and a < s + worked and b > s + sched:
-                phrases.append(f"Vehicle pick-up and return: {extra} min")
+                phrases.append(vehicle_phrase)
             if billed > worked and b > s + worked:
                 phrases.append(min_phrase)
-            _add(labour, (rank, rate, b - a), count, tier, phrases)
-        for tk, rr in runs.items():
+            key = (rank, rate, b - a)
+            got = labour.get(key)
+            if got is None:
+                labour[key] = [count, tier, phrases]
+            else:
+                _merge(got, count, phrases)
+        for tk, rr in (runs or {}).items():
             t = p.tier_by_key[tk]
             amount = t.surcharge_for(rank)
             if amount:
                 for a, b in rr:
                     _add(premium, (tk, rank, amount, b - a), count, tk, [f"{t.label} surcharge"])
         groups.append(Group(rank, has_vehicle, count, billed, pieces[0][0],
-                            tuple((pc[0], pc[3] - pc[2]) for pc in pieces)))
+                            tuple([(pc[0], pc[3] - pc[2]) for pc in pieces])))
 
     lines: list[Line] = []
+    labour_cents = 0
     for (rank, rate, minutes), (count, tier, phrases) in labour.items():
-        lines.append(Line("labour", rank, tier, count, minutes, rate, round_line(rate, count, minutes),
-                          "; ".join(phrases)))
+        amount = (rate * count * minutes * 2 + 60) // 120  # round_line
+        labour_cents += amount
+        lines.append(Line("labour", rank, tier, count, minutes, rate, amount, "; ".join(phrases)))
     for (tk, rank, rate, minutes), (count, _tier, phrases) in premium.items():
-        lines.append(Line("premium", rank, tk, count, minutes, rate, round_line(rate, count, minutes),
-                          "; ".join(phrases)))
-    labour_cents = sum(ln.amount_cents for ln in lines)
+        amount = round_line(rate, count, minutes)
+        labour_cents += amount
+        lines.append(Line("premium", rank, tk, count, minutes, rate, amount, "; ".join(phrases)))
 
     v = card.vehicle
     if shift.vehicles and v.kind != "none":
@@ -526,8 +624,9 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
 
     a = card.admin_fee
     by_billed: dict[int, int] = {}
-    for g in groups:
-        by_billed[g.billed_minutes] = by_billed.get(g.billed_minutes, 0) + g.count
+    if a.kind == "per_hour" or card.charges:
+        for g in groups:
+            by_billed[g.billed_minutes] = by_billed.get(g.billed_minutes, 0) + g.count
     if a.kind == "per_hour" and a.rate:
         for minutes, n in by_billed.items():
             lines.append(Line("admin_fee", None, None, n, minutes, a.rate, round_line(a.rate, n, minutes),
@@ -541,7 +640,7 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
             lines.append(Line("charge", None, None, n, minutes, c.rate, round_line(c.rate, n, minutes), c.label,
                               key=c.key))
 
-    total = sum(ln.amount_cents for ln in lines)
+    total = sum([ln.amount_cents for ln in lines])
     if padded:
         explanations.append(f"Each position is billed at least {_hours_word(minimum)} hours"
                             + (f" ({jt.label})" if jt is not None and jt.minimum_minutes is not None else ""))
@@ -553,13 +652,11 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
     if holiday_names and p.holiday_tiers:
         explanations.append(f"Holiday: {', '.join(holiday_names)}")
 
-    positions = tuple((rk, n) for rk, n in counts.items() if n)
+    positions = tuple([(rk, n) for rk, n in counts.items() if n])
     sq = ShiftQuote(
-        index=index, start=shift.start, end=shift.end, start_min=s, end_min=shift.end_min, job_type=shift.job_type,
-        requested_headcount=shift.headcount, positions=positions, vehicles=shift.vehicles, minimum_minutes=minimum,
-        groups=tuple(groups), lines=tuple(lines), total_cents=total, labour_cents=labour_cents,
-        explanations=tuple(explanations),
-        window_fees=_cancellation.window_fees(card, groups, minimum),
+        index, shift.start, shift.end, s, shift.end_min, shift.job_type, shift.headcount, positions,
+        shift.vehicles, minimum, tuple(groups), tuple(lines), total, labour_cents, tuple(explanations),
+        _cancellation.window_fees(card, groups, minimum),
     )
     return sq, notice_tiers, holiday_names
 
@@ -632,9 +729,10 @@ def quote(req: QuoteRequest, card: RateCard) -> Quote:
     total = sum(s.total_cents for s in shifts)
     steps = _cancellation.steps_for(card, shifts)
     deposit = _cancellation.deposit_for(shifts, total)
-    return Quote(
-        agency=card.slug, rate_card_version=card.version, schedule=p.schedule.key, submitted_at=req.submitted_at,
-        shifts=tuple(shifts), total_cents=total, deposit_cents=deposit, cancellation=steps,
+    return frozen_instance(
+        Quote, agency=card.slug, rate_card_version=card.version, schedule=p.schedule.key,
+        submitted_at=req.submitted_at, shifts=tuple(shifts), total_cents=total, deposit_cents=deposit,
+        cancellation=steps,
         notices=tuple(notices), blocks=tuple(blocks), approvals=tuple(approvals), recommendation=rec,
         priority=req.priority, card=card, request=req,
     )

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from .card import RateCard
 from .money import AmountError, format_cents, parse_amount
@@ -39,6 +39,8 @@ __all__ = [
     "ShiftRequest",
     "parse_request",
 ]
+
+_T = TypeVar("_T")
 
 MAX_SHIFTS = 366
 MAX_POSITIONS = 200
@@ -115,6 +117,16 @@ class QuoteRequest:
     priority: str | None = None
 
 
+def frozen_instance(cls: type[_T], **fields: Any) -> _T:
+    """An instance of the frozen dataclass ``cls`` from all of its fields, without the generated
+    ``__init__`` (which sets each field through ``object.__setattr__``): the same object, built a
+    few microseconds faster on the quote path. Only for plain ``__dict__`` dataclasses without
+    ``__post_init__``."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
 def _epoch_min(dt: datetime) -> int:
     return int(dt.timestamp()) // 60
 
@@ -135,10 +147,11 @@ def parse_time(value: Any, card: RateCard, where: str, errors: list[FieldError],
         return None
     zone = card.zone
     if dt.tzinfo is None:
-        local = dt.replace(tzinfo=zone)
+        y, mo, d, h, mi, sec, us = dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond
+        local = datetime(y, mo, d, h, mi, sec, us, zone)  # dt.replace(tzinfo=zone), faster
         # Same offset for both folds: an ordinary time. Otherwise a gap or a repeated hour; only
         # the round trip tells them apart.
-        if local.utcoffset() != local.replace(fold=1).utcoffset() and (
+        if local.utcoffset() != datetime(y, mo, d, h, mi, sec, us, zone, fold=1).utcoffset() and (
                 local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != dt):
             errors.append(FieldError(
                 where, f"{dt:%Y-%m-%d %H:%M} does not exist in {card.time_zone} "
@@ -332,8 +345,8 @@ def parse_request(data: Any, card: RateCard, *, now: datetime) -> QuoteRequest:
 
     if errors or submitted is None:
         raise RequestError(errors)
-    return QuoteRequest(
-        agency=card.slug, schedule=schedule.key, submitted_at=submitted, shifts=tuple(shifts),
+    return frozen_instance(
+        QuoteRequest, agency=card.slug, schedule=schedule.key, submitted_at=submitted, shifts=tuple(shifts),
         location=location, screening=frozenset(yes), venue_kind=venue_kind, attendance=attendance,
         offered_rates=offered, priority=priority,
     )
@@ -350,13 +363,15 @@ def _parse_shift(item: Any, i: int, card: RateCard, submitted: datetime | None,
         if k not in SHIFT_FIELDS:
             errors.append(FieldError(f"{p}.{k}", f"unknown field (known: {', '.join(SHIFT_FIELDS)})"))
     start = end = None
-    for k in ("start", "end"):
-        if item.get(k) is None:
-            errors.append(FieldError(f"{p}.{k}", "required"))
-    if item.get("start") is not None:
-        start = parse_time(item["start"], card, f"{p}.start", errors)
-    if item.get("end") is not None:
-        end = parse_time(item["end"], card, f"{p}.end", errors)
+    raw_start, raw_end = item.get("start"), item.get("end")
+    if raw_start is None:
+        errors.append(FieldError(f"{p}.start", "required"))
+    if raw_end is None:
+        errors.append(FieldError(f"{p}.end", "required"))
+    if raw_start is not None:
+        start = parse_time(raw_start, card, f"{p}.start", errors)
+    if raw_end is not None:
+        end = parse_time(raw_end, card, f"{p}.end", errors)
     start_min = end_min = 0
     if start is not None and end is not None:
         start_min, end_min = _epoch_min(start), _epoch_min(end)

@@ -56,7 +56,7 @@ def _norm(s: str) -> str:
 def screen(req: QuoteRequest, card: RateCard) -> Screened:
     """Apply the card's screening answers and jurisdiction (request-level rules)."""
     out = Screened([], [], [], 0, "")
-    for q in card.screening:
+    for q in card.screening if req.screening else ():
         if q.key not in req.screening:
             continue
         for e in q.effects:

@@ -42,20 +42,24 @@ def staff_shift(card: RateCard, shift: ShiftRequest, minimum_headcount: int = 0,
     if not card.supervisors:
         return counts, notes
 
-    reqs: list[tuple[int, int, SupervisorRule]] = []
-    for rule in card.supervisors:
-        ri = card.rank_index(rule.rank)
+    rules = card._cache.get("supervisor_rules")
+    if rules is None:
+        rules = card._cache["supervisor_rules"] = [
+            (rule, card.rank_index(rule.rank), _rule_text(card, rule)) for rule in card.supervisors]
+    reqs: list[tuple[int, int, SupervisorRule, str]] = []
+    for rule, ri, text in rules:
         if rule.kind == "nth":
             if n >= rule.position:
-                reqs.append((ri, 1, rule))
+                reqs.append((ri, 1, rule, text))
         else:
             lower = sum(counts[k] for k in keys[:ri])
             need = lower // rule.per if rule.rounding == "down" else _ceil_div(lower, rule.per)
             if need:
-                reqs.append((ri, need, rule))
-    reqs.sort(key=lambda x: -x[0])
+                reqs.append((ri, need, rule, text))
+    if len(reqs) > 1:
+        reqs.sort(key=lambda x: -x[0])
     used = dict.fromkeys(keys, 0)
-    for ri, need, rule in reqs:
+    for ri, need, rule, text in reqs:
         rank = keys[ri]
         filled = 0
         for k in keys[ri:]:
@@ -64,11 +68,6 @@ def staff_shift(card: RateCard, shift: ShiftRequest, minimum_headcount: int = 0,
                 used[k] += take
                 filled += take
         short = need - filled
-        label = card.rank_label(rank).lower()
-        text = rule.explanation or (
-            f"{rule.position} or more positions: one must be a {label}" if rule.kind == "nth"
-            else f"one {label} per {rule.per} positions below that rank")
-        text = f"{text} ({card.short_name} policy)"
         if short <= 0:
             notes.append(f"{text}; filled by the requested positions")
             continue
@@ -90,6 +89,14 @@ def staff_shift(card: RateCard, shift: ShiftRequest, minimum_headcount: int = 0,
     return counts, notes
 
 
+def _rule_text(card: RateCard, rule: SupervisorRule) -> str:
+    label = card.rank_label(rule.rank).lower()
+    text = rule.explanation or (
+        f"{rule.position} or more positions: one must be a {label}" if rule.kind == "nth"
+        else f"one {label} per {rule.per} positions below that rank")
+    return f"{text} ({card.short_name} policy)"
+
+
 def vehicle_split(card: RateCard, counts: dict[str, int], vehicles: int) -> list[tuple[str, bool, int]]:
     """``(rank, has_vehicle, count)`` groups; vehicles go to the lowest-ranked positions first."""
     out: list[tuple[str, bool, int]] = []
@@ -98,7 +105,7 @@ def vehicle_split(card: RateCard, counts: dict[str, int], vehicles: int) -> list
         c = counts.get(rk, 0)
         if not c:
             continue
-        with_v = min(left, c)
+        with_v = left if left < c else c
         left -= with_v
         if c - with_v:
             out.append((rk, False, c - with_v))
