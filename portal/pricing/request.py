@@ -12,6 +12,9 @@ Decisions the spec leaves open (also in ``docs/rate-cards.md``):
   read as its *first* occurrence (``fold=0``, still on daylight time); give an
   offset to mean the second one.
 - Shift times must be whole minutes; ``submitted_at`` may carry seconds.
+- Every time is in the years ``MIN_YEAR`` to ``MAX_YEAR`` (as written): far enough from the
+  ends of the calendar that moving to the agency's zone, a shift's billed padding and the
+  holidays of the neighbouring years never leave it.
 - At most ``MAX_SHIFTS`` shifts per request and ``MAX_POSITIONS`` positions per shift.
 - Unknown fields are errors (a misspelt ``officer`` must not silently price nothing).
 - ``venue.kind`` is checked against the card's staffing table; a card with no
@@ -32,6 +35,8 @@ __all__ = [
     "MAX_ATTENDANCE",
     "MAX_POSITIONS",
     "MAX_SHIFTS",
+    "MAX_YEAR",
+    "MIN_YEAR",
     "FieldError",
     "Location",
     "QuoteRequest",
@@ -46,6 +51,8 @@ MAX_SHIFTS = 366
 MAX_POSITIONS = 200
 MAX_ATTENDANCE = 10_000_000
 MAX_SHIFT_MINUTES = 24 * 60
+MIN_YEAR = 1970
+MAX_YEAR = 9000
 
 TOP_FIELDS = ("agency", "schedule", "submitted_at", "location", "screening", "venue", "offered_rates",
               "priority", "shifts")
@@ -144,6 +151,9 @@ def parse_time(value: Any, card: RateCard, where: str, errors: list[FieldError],
         dt = datetime.fromisoformat(value)
     except ValueError:
         errors.append(FieldError(where, f'not a valid date and time: "{value[:40]}"'))
+        return None
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        errors.append(FieldError(where, f"the year must be between {MIN_YEAR} and {MAX_YEAR} (got {dt.year})"))
         return None
     zone = card.zone
     if dt.tzinfo is None:

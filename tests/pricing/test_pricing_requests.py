@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from portal.pricing import RequestError, load_seed_card, parse_request, quote
-from portal.pricing.request import MAX_POSITIONS, MAX_SHIFTS
+from portal.pricing.request import MAX_POSITIONS, MAX_SHIFTS, MAX_YEAR, MIN_YEAR
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 SUBMITTED = "2026-12-01T09:00:00-07:00"
@@ -47,6 +47,13 @@ def test_valid_request_parses():
     (body({**SHIFT, "end": "2026-12-10T18:00"}), "shifts[0].end", "end after it starts"),
     (body({**SHIFT, "end": "2026-12-11T18:01"}), "shifts[0].end", "24 hours"),
     (body({**SHIFT, "start": "2026-12-10T18:00:30"}), "shifts[0].start", "minute precision"),
+    # the ends of the calendar: converting to the agency's zone or walking the billed days would overflow
+    ({"submitted_at": "0001-01-01T00:00+14:00", "shifts": [SHIFT]}, "submitted_at", "year must be between"),
+    ({"submitted_at": "0001-01-01T00:00", "shifts": [SHIFT]}, "submitted_at", "year must be between"),
+    (body({**SHIFT, "start": "9999-12-31T10:00", "end": "9999-12-31T12:00"}), "shifts[0].start", "year must be"),
+    (body({**SHIFT, "end": "9999-12-31T22:00-12:00"}), "shifts[0].end", "year must be between"),
+    (body({**SHIFT, "start": f"{MAX_YEAR + 1}-01-01T10:00", "end": f"{MAX_YEAR + 1}-01-01T12:00"}),
+     "shifts[0].start", f"between {MIN_YEAR} and {MAX_YEAR}"),
     (body({**SHIFT, "start": "2026-11-30T18:00", "end": "2026-11-30T22:00"}), "shifts[0].start", "nobody books"),
     (body({**SHIFT, "start": "2026-12-01T09:00"}), "shifts[0].start", "nobody books"),
     (body({**SHIFT, "positions": {"officer": 2}}), "shifts[0].positions", "not both"),
@@ -160,3 +167,16 @@ def test_null_or_false_screening_answers_mean_no():
     req = parse_request(body(screening={"armed_private_security": None, "civil_legal_services": False}), card,
                         now=NOW)
     assert req.screening == frozenset()
+
+
+@pytest.mark.parametrize("slug", ["tucson", "west-valley-city", "kcpd", "mesa"])
+def test_the_first_and_last_years_taken_still_price(slug):
+    """A night across New Year at either end of the accepted years: holidays of the next year, the billed
+    padding and the cancellation steps stay inside the calendar."""
+    card = load_seed_card(slug)
+    for submitted, start, end in [(f"{MIN_YEAR}-01-01T00:00", f"{MIN_YEAR}-01-01T01:00", f"{MIN_YEAR}-01-01T02:00"),
+                                  (f"{MAX_YEAR}-12-01T09:00", f"{MAX_YEAR}-12-31T20:00",
+                                   f"{MAX_YEAR}-12-31T23:59")]:
+        req = parse_request({"submitted_at": submitted, "shifts": [
+            {"start": start, "end": end, "officers": 5, "vehicles": 1}]}, card, now=NOW)
+        assert quote(req, card).to_dict()["total_cents"] > 0
