@@ -459,7 +459,7 @@ def test_preview_prices_like_the_api_and_never_writes(client, employer):
     response = preview(client, bid, "shifts", data)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert body.lstrip().startswith('<aside id="wizard-aside"')
+    assert body.lstrip().startswith('<div id="live-panel"')
     total = re.search(r'data-testid="quote-total">([^<]+)<', body).group(1)
     api = api_quote(client, {"agency": "tucson", "location": {"city": "Tucson", "state": "AZ", "zip": "85701"},
                              "shifts": [{"start": f"{nye}T20:00", "end": f"{int(nye[:4]) + 1}-01-01T02:00",

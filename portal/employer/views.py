@@ -202,7 +202,7 @@ def new_preview():
     data = service.empty_data(form.agency.data or "")
     form.apply(data)
     ctx = _context("location", booking=None, card=card, data=data, form=form, now=_now())
-    return _respond(render_block(WIZARD, "aside", **ctx))
+    return _respond(render_block(WIZARD, "live", **ctx))
 
 
 def _draft_from_quote():
@@ -448,7 +448,7 @@ def preview(booking_id: int, step: str):
         form = None
     ctx = _context(step, booking=booking, card=card, data=data, form=form, now=now, shifts_form=shifts_form,
                    problems=[])
-    return _respond(render_block(WIZARD, "aside", **ctx))
+    return _respond(render_block(WIZARD, "live", **ctx))
 
 
 # -- submit, status page, discard ------------------------------------------------------------------
