@@ -169,7 +169,7 @@ class Quote:
             "shifts": [s.to_dict() for s in self.shifts],
             "total_cents": self.total_cents,
             "deposit_cents": self.deposit_cents,
-            "cancellation": [s.to_dict() for s in self.cancellation],
+            "cancellation": _steps_json(self.cancellation),
             "cancellation_note": "Before the agency approves the booking nothing is owed.",
             "notices": [n.to_dict() for n in self.notices],
             "blocks": [b.to_dict() for b in self.blocks],
@@ -252,6 +252,7 @@ class _Static(NamedTuple):
     holiday_sur: tuple[Tier, ...]  # holiday tiers that add a surcharge
     needs_split: bool  # some tier applies to part of a shift
     days: dict[date, tuple[int, tuple[str, ...], date]]  # local day -> (next midnight, holiday names, next day)
+    phrases: dict[tuple[str, tuple[str, ...]], str]  # (tier, holiday names) -> phrase, for tiers not on notice
 
 
 def _static(card: RateCard) -> _Static:
@@ -265,7 +266,7 @@ def _static(card: RateCard) -> _Static:
             tuple(sorted((t for t in card.tiers if t.when == "notice"), key=lambda t: t.under_minutes)),
             {t.key: t for t in card.tiers},
             tuple(t for t in holiday if t.replaces), tuple(t for t in holiday if not t.replaces),
-            bool(holiday or window or after), {},
+            bool(holiday or window or after), {}, {},
         )
     return st
 
@@ -449,10 +450,16 @@ class _Pricer:
     def phrase(self, tier: str, names: tuple[str, ...], rank: str, lead_s: float) -> str:
         if tier == "regular":
             return "Offered rate" if rank in self.offered else "Regular rate"
+        shared = self.static.phrases  # the phrase of a tier not on notice depends on the card only
+        got = shared.get((tier, names))
+        if got is not None:
+            return got
         k = (tier, names, lead_s)
         got = self.phrases.get(k)
         if got is None:
             got = self.phrases[k] = self._phrase(tier, names, lead_s)
+            if self.tier_by_key[tier].when != "notice":
+                shared[(tier, names)] = got
         return got
 
     def _phrase(self, tier: str, names: tuple[str, ...], lead_s: float) -> str:
@@ -736,6 +743,21 @@ def quote(req: QuoteRequest, card: RateCard) -> Quote:
         notices=tuple(notices), blocks=tuple(blocks), approvals=tuple(approvals), recommendation=rec,
         priority=req.priority, card=card, request=req,
     )
+
+
+def _steps_json(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
+    """``[step.to_dict() for step in steps]``; a step's ``from`` is the previous step's ``until`` (the same
+    object, see ``steps_for``), whose text is reused."""
+    out = []
+    prev: datetime | None = None
+    prev_iso = ""
+    for st in steps:
+        start = st.start
+        until = st.until.isoformat()
+        out.append({"from": None if start is None else prev_iso if start is prev else start.isoformat(),
+                    "until": until, "fee_cents": st.fee_cents, "label": st.label})
+        prev, prev_iso = st.until, until
+    return out
 
 
 def _which(idx: list[int], n: int) -> str:

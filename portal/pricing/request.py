@@ -57,6 +57,8 @@ MAX_YEAR = 9000
 TOP_FIELDS = ("agency", "schedule", "submitted_at", "location", "screening", "venue", "offered_rates",
               "priority", "shifts")
 SHIFT_FIELDS = ("start", "end", "officers", "positions", "vehicles", "job_type")
+_TOP_FIELDS = frozenset(TOP_FIELDS)
+_SHIFT_FIELDS = frozenset(SHIFT_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +222,7 @@ def parse_request(data: Any, card: RateCard, *, now: datetime) -> QuoteRequest:
     if not isinstance(data, dict):
         raise RequestError([FieldError("", "expected a JSON object")])
     for k in data:
-        if k not in TOP_FIELDS:
+        if k not in _TOP_FIELDS:
             errors.append(FieldError(str(k), f"unknown field (known: {', '.join(TOP_FIELDS)})"))
 
     agency = data.get("agency")
@@ -370,7 +372,7 @@ def _parse_shift(item: Any, i: int, card: RateCard, submitted: datetime | None,
         return None
     n_before = len(errors)
     for k in item:
-        if k not in SHIFT_FIELDS:
+        if k not in _SHIFT_FIELDS:
             errors.append(FieldError(f"{p}.{k}", f"unknown field (known: {', '.join(SHIFT_FIELDS)})"))
     start = end = None
     raw_start, raw_end = item.get("start"), item.get("end")
