@@ -317,7 +317,7 @@ def _post_shifts(booking, card, data, now):
         ctx = _context(
             "shifts", booking=booking, card=card, data=data, form=form, now=now, priced=priced,
             problems=loose + errors.get("", []), repeat_errors=errors,
-            repeat_values={k: v for k, v in formdata.items() if k.startswith("repeat_weeks-")},
+            repeat_values={k: v for k, v in formdata.items() if k.startswith("repeat_weeks-")} if errors else {},
         )
         return _page(422 if errors else 200, **ctx)
     rows = [r for r in service.rows_of(request.form) if any(v.strip() for v in r.values())] or [{}]
