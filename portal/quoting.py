@@ -16,6 +16,7 @@ from portal import cards
 from portal.extensions import db
 from portal.models import Agency, RateCardVersion
 from portal.pricing import Quote, RateCard, RequestError, parse_request, quote
+from portal.pricing.validate import SLUG_RE
 
 
 class QuoteInputError(ValueError):
@@ -41,10 +42,13 @@ def agency_with_card(slug: Any) -> tuple[Agency, RateCardVersion]:
     """The agency named in a request and its current card version, or a QuoteInputError on ``agency``."""
     if not isinstance(slug, str) or not slug.strip():
         raise QuoteInputError([{"field": "agency", "message": "Name the agency, e.g. \"kcpd\"."}])
-    found = cards.current_for_slug(slug.strip())
+    slug = slug.strip()
+    # Only a well-formed slug reaches the database (a lone surrogate or NUL cannot even be encoded).
+    found = cards.current_for_slug(slug) if SLUG_RE.fullmatch(slug) else None
     if found is None:
         known = ", ".join(db.session.scalars(select(Agency.slug).order_by(Agency.slug))) or "none"
-        message = f"No agency {slug!r} takes bookings here (known: {known})."
+        shown = slug[:40].encode("utf-8", "backslashreplace").decode()
+        message = f"No agency {shown!r} takes bookings here (known: {known})."
         raise QuoteInputError([{"field": "agency", "message": message}])
     return found
 
