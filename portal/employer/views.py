@@ -42,13 +42,6 @@ bp = Blueprint("employer", __name__, url_prefix="/employer")
 restrict_blueprint(bp, Role.EMPLOYER)
 
 WIZARD = "employer/wizard.html"
-# How an agency vets a new employer, in its own words (the rate card does not describe this).
-EMPLOYER_REVIEW = {
-    "kcpd": (
-        "KCPD runs a background check on individuals requesting an officer before it approves an employer.",
-        "kcpd-hire-an-off-duty-officer.txt; Personnel Policy 630-9, IV.R (Employer Background Check)",
-    ),
-}
 
 
 def _now() -> datetime:
@@ -125,9 +118,7 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
     if step == "orders" and booking is not None:
         ctx.setdefault("upload_form", forms.UploadForm())
     if step == "review" and booking is not None and card is not None:
-        ctx["employer_review"] = (
-            service.needs_employer_review(booking, current_user), EMPLOYER_REVIEW.get(booking.agency.slug)
-        )
+        ctx["employer_review"] = (service.needs_employer_review(booking, current_user), card.employer_review)
         ctx["approval"] = current_user.organisation.approval_for(booking.agency)
         ctx.setdefault("problems", service.check_draft(booking, card, now=now)[0])
         ctx.setdefault("review_form", forms.ReviewForm())
@@ -496,7 +487,7 @@ def booking(booking_id: int):
     response = make_response(render_template(
         "employer/booking.html", booking=booking, card=card, preview=result,
         approval=current_user.organisation.approval_for(booking.agency),
-        employer_review=EMPLOYER_REVIEW.get(booking.agency.slug),
+        employer_review=card.employer_review,
     ))
     response.vary.add("HX-Request")
     return response

@@ -253,6 +253,14 @@ class NoticePeriod:
 
 
 @dataclass(frozen=True, slots=True)
+class EmployerReview:
+    """How the agency vets a new employer before staffing its first booking (shown when it has not yet)."""
+
+    message: str
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class LimitRule:
     """Maximum scheduled length of a shift, with its effect (block or notice)."""
 
@@ -289,6 +297,7 @@ class RateCard:
     notice_period: NoticePeriod | None
     max_shift: LimitRule | None
     staffing: Staffing | None
+    employer_review: EmployerReview | None = None
     version: int = 1
     notes: tuple[str, ...] = ()
     _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)

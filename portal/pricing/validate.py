@@ -20,6 +20,7 @@ from .card import (
     CancellationWindow,
     Charge,
     Effect,
+    EmployerReview,
     JobType,
     Jurisdiction,
     LimitRule,
@@ -258,6 +259,7 @@ TOP_KEYS = (
     "job_types", "minimum_hours", "minimum_source", "schedules", "tiers", "holidays", "vehicle",
     "supervisors", "admin_fee", "charges", "rates_are_minimums", "cancellation",
     "paid_full_shift_if_released_early", "screening", "notice_period", "max_shift", "staffing",
+    "employer_review",
 )
 
 
@@ -641,6 +643,11 @@ def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
         max_shift = LimitRule(r.minutes(mt, "hours", "max_shift", required=True, lo_minutes=1) or 0,
                               r.string(mt, "effect", "max_shift", default="block", choices=("block", "notice")),
                               r.string(mt, "message", "max_shift"), r.cite(mt, "max_shift"))
+    employer_review = None
+    if "employer_review" in data:
+        et = r.table(data["employer_review"], "employer_review", ("message", "source"))
+        employer_review = EmployerReview(r.string(et, "message", "employer_review", required=True),
+                                         r.cite(et, "employer_review"))
     staffing = None
     if "staffing" in data:
         sft = r.table(data["staffing"], "staffing", ("core_min", "core_max", "source", "venues"))
@@ -673,7 +680,7 @@ def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
         cancellation=tuple(sorted(windows, key=lambda w: (w.minutes is None, w.minutes or 0))),
         paid_full_shift_if_released_early=r.boolean(data, "paid_full_shift_if_released_early", ""),
         screening=tuple(screening), notice_period=notice_period, max_shift=max_shift, staffing=staffing,
-        notes=notes,
+        employer_review=employer_review, notes=notes,
     )
     return card, r.problems
 

@@ -215,3 +215,20 @@ def test_documented_example_card_prices():
         n.code for n in q.notices}
     assert [b.code for b in q.blocks] == ["shift_too_long"]
     assert 0 < cancellation_fee(q, s.start.replace(hour=16)) <= q.total_cents
+
+
+def test_employer_review_is_read_with_its_citation():
+    card = load_card(
+        MINIMAL
+        + '\n[sources.page]\ntitle = "Hiring page"\nfile = "page.txt"\n'
+        + '\n[employer_review]\nmessage = "We check every new employer."\nsource = "page#Vetting"\n'
+    )
+    assert card.employer_review.message == "We check every new employer."
+    assert card.employer_review.source == "page.txt, Vetting"
+    assert load_card(MINIMAL).employer_review is None
+    problems = [str(p) for p in check_card(MINIMAL + "\n[employer_review]\nsource = 'nowhere'\n")]
+    assert any(p.startswith("employer_review.message:") for p in problems), problems
+    assert any(p.startswith("employer_review.source:") for p in problems), problems
+    assert load_card((SEED_CARD_DIR / "kcpd.toml").read_text()).employer_review.source.startswith(
+        "kcpd-policy-630-9-secondary-employment.txt, IV.R"
+    )
