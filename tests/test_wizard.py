@@ -596,3 +596,33 @@ def test_submission_is_refused_when_something_became_invalid(client, employer):
     assert response.status_code == 422
     assert "nobody books the past" in response.get_data(as_text=True)
     assert db.session.get(Booking, bid).status == BookingStatus.DRAFT
+
+
+def test_a_new_card_version_never_changes_a_submitted_booking(client, employer, runner, tmp_path):
+    """The booking keeps the card version and price it was submitted with; new quotes use the new card."""
+    from portal.models import RateCardVersion
+    from portal.pricing import SEED_CARD_DIR
+
+    bid = walk_to_review(client, "mesa")
+    assert submit(client, bid).status_code == 303
+    booking = db.session.get(Booking, bid)
+    submitted = (booking.rate_card_version_id, booking.total_cents, booking.deposit_cents)
+
+    dearer = (SEED_CARD_DIR / "mesa.toml").read_text().replace('officer = "78.05"', 'officer = "99.00"', 1)
+    assert 'officer = "99.00"' in dearer
+    path = tmp_path / "mesa.toml"
+    path.write_text(dearer)
+    result = runner.invoke(args=["rate-cards", "import", str(path)])
+    assert result.exit_code == 0 and "version 2" in result.output, result.output
+
+    db.session.expire_all()
+    booking = db.session.get(Booking, bid)
+    assert (booking.rate_card_version_id, booking.total_cents, booking.deposit_cents) == submitted
+    assert db.session.get(RateCardVersion, booking.rate_card_version_id).version == 1
+    page = client.get(url(bid)).get_data(as_text=True)
+    assert f"${submitted[1] // 100:,}.{submitted[1] % 100:02d}" in page
+    # A new request is priced with version 2.
+    later = walk_to_review(client, "mesa")
+    assert submit(client, later).status_code == 303
+    newer = db.session.get(Booking, later)
+    assert newer.quote["rate_card_version"] == 2 and newer.total_cents > booking.total_cents
