@@ -25,6 +25,11 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     else:
         app.config.update(settings.from_environment(instance))
     app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A local file needs no liveness ping before each checkout (PostgreSQL over a network does).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).items() if k != "pool_pre_ping"
+        }
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         instance.mkdir(parents=True, exist_ok=True)
 

@@ -40,11 +40,10 @@ def iso_local(value: str | None, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
     return datetime.fromisoformat(value).strftime(fmt)
 
 
-def positions_text(positions: dict[str, int], labels: dict[str, str] | None = None) -> str:
-    """``{"officer": 4, "sergeant": 1}`` -> ``4 officers, 1 sergeant``."""
-    labels = labels or {}
+def positions_text(positions: dict[str, int], label_of=None) -> str:
+    """``{"officer": 4, "sergeant": 1}`` -> ``4 officers, 1 sergeant`` (``label_of``: rank key -> label)."""
     parts = []
     for rank, count in positions.items():
-        word = labels.get(rank, rank.replace("_", " ")).lower()
+        word = (label_of(rank) if label_of else rank.replace("_", " ")).lower()
         parts.append(f"{count} {word}{'' if count == 1 else 's'}")
     return ", ".join(parts)

@@ -52,6 +52,7 @@ def _quote_context(formdata, *, page: bool = True) -> dict:
         preview = quote_forms.Preview(None, ["Enter the date, start and end of a shift, and how many officers."])
     query = _clean_query(formdata)
     context.update(
+        query=query,
         form=form,
         preview=preview,
         share_url=url_for("main.instant_quote", _external=True) + "?" + query,
@@ -63,7 +64,8 @@ def _quote_context(formdata, *, page: bool = True) -> dict:
 
 def _fragment(block: str, context: dict, formdata):
     response = render_block("main/quote.html", block, **context)
-    headers = {"Vary": "HX-Request", "HX-Replace-Url": url_for("main.instant_quote") + "?" + _clean_query(formdata)}
+    query = context.get("query") or _clean_query(formdata)
+    headers = {"Vary": "HX-Request", "HX-Replace-Url": url_for("main.instant_quote") + "?" + query}
     return response, 200, headers
 
 
