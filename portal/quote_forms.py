@@ -106,17 +106,20 @@ _ROW_KEY = re.compile(r"^shifts-(\d+)-(\w+)$")
 
 
 def rows_of(formdata) -> list[dict[str, str]]:
-    """The shift rows of submitted form data, in order (``shifts-3-start`` -> rows[k]["start"])."""
+    """The shift rows of submitted form data, in order (``shifts-3-start`` -> rows[k]["start"]).
+
+    Rows past ``MAX_SHIFT_ROWS`` and values longer than any field needs are dropped: this is raw input.
+    """
     rows: dict[int, dict[str, str]] = {}
     for key, value in formdata.items(multi=True):
         match = _ROW_KEY.match(key)
-        if match and int(match.group(1)) < 1000:
-            rows.setdefault(int(match.group(1)), {})[match.group(2)] = value
+        if match and int(match.group(1)) < MAX_SHIFT_ROWS:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = str(value)[:40]
     return [rows[i] for i in sorted(rows)]
 
 
 def with_rows(formdata, rows: list[dict[str, str]]):
-    """``formdata`` with its shift rows replaced by ``rows`` (renumbered from 0)."""
+    """``formdata`` with its shift rows replaced by ``rows`` (renumbered from 0) and no ``action``."""
     from werkzeug.datastructures import MultiDict
 
     out = MultiDict([(k, v) for k, v in formdata.items(multi=True) if not _ROW_KEY.match(k) and k != "action"])
@@ -126,40 +129,61 @@ def with_rows(formdata, rows: list[dict[str, str]]):
     return out
 
 
-def apply_row_action(formdata, action: str, *, weeks: int = 0):
+def _weeks_later(value: str | None, weeks: int) -> str | None:
+    try:
+        return (date.fromisoformat(value or "") + timedelta(weeks=weeks)).isoformat()
+    except ValueError:
+        return None
+
+
+def apply_row_action(formdata, action: str):
     """Add, copy, remove or repeat-weekly a shift row: the form's buttons work without JavaScript.
 
-    ``action`` is ``add``, ``copy-N``, ``remove-N`` or ``repeat-N`` (``weeks`` more copies, 7 days apart).
-    Returns new form data, or None for an unknown action.
+    ``action`` is ``add``, ``copy-N``, ``remove-N`` or ``repeat-N`` (as many weekly copies as the
+    ``repeat_weeks-N`` field says). Returns the new form data and errors keyed by field name ("" for
+    the form); an unknown action changes nothing.
     """
     rows = rows_of(formdata) or [{}]
     verb, _, index = action.partition("-")
+    errors: dict[str, list[str]] = {}
     if verb == "add":
-        last = rows[-1]
-        rows.append({k: v for k, v in last.items() if k not in ("date", "end_date")})
-        return with_rows(formdata, rows)
-    if not index.isdigit() or int(index) >= len(rows):
-        return None
-    i = int(index)
-    if verb == "copy":
-        rows.insert(i + 1, dict(rows[i]))
-    elif verb == "remove":
-        rows.pop(i)
-        rows = rows or [{}]
-    elif verb == "repeat":
-        copies = []
-        for week in range(1, max(0, min(weeks, 52)) + 1):
-            copy = dict(rows[i])
-            for key in ("date", "end_date"):
-                try:
-                    copy[key] = (date.fromisoformat(rows[i].get(key, "")) + timedelta(weeks=week)).isoformat()
-                except ValueError:
-                    copy.pop(key, None)
-            copies.append(copy)
-        rows[i + 1 : i + 1] = copies
-    else:
-        return None
-    return with_rows(formdata, rows)
+        rows.append({k: v for k, v in rows[-1].items() if k not in ("date", "end_date")})
+    elif index.isdigit() and int(index) < len(rows):
+        i = int(index)
+        if verb == "copy":
+            rows.insert(i + 1, dict(rows[i]))
+        elif verb == "remove":
+            rows.pop(i)
+            rows = rows or [{}]
+        elif verb == "repeat":
+            raw = (formdata.get(f"repeat_weeks-{i}") or "").strip()
+            weeks = int(raw) if raw.isdigit() else 0
+            if _weeks_later(rows[i].get("date"), 0) is None:
+                errors[f"shifts-{i}-date"] = ["Enter the date before repeating the shift."]
+            elif not 1 <= weeks <= 52:
+                errors[f"repeat_weeks-{i}"] = ["Repeat for 1 to 52 weeks."]
+            elif len(rows) + weeks > MAX_SHIFT_ROWS:
+                errors[f"repeat_weeks-{i}"] = [f"A request holds at most {MAX_SHIFT_ROWS} shifts."]
+            else:
+                copies = []
+                for week in range(1, weeks + 1):
+                    copy = {**rows[i], "date": _weeks_later(rows[i]["date"], week)}
+                    ends = _weeks_later(copy.get("end_date"), week)
+                    if ends:
+                        copy["end_date"] = ends
+                    else:
+                        copy.pop("end_date", None)
+                    copies.append(copy)
+                rows[i + 1 : i + 1] = copies
+    if len(rows) > MAX_SHIFT_ROWS:
+        rows = rows[:MAX_SHIFT_ROWS]
+        errors.setdefault("", []).append(f"A request holds at most {MAX_SHIFT_ROWS} shifts.")
+    out = with_rows(formdata, rows)
+    if errors:
+        # keep the weeks the employer typed, beside the field that needs changing
+        for key in (k for k in formdata if k.startswith("repeat_weeks-")):
+            out[key] = formdata[key]
+    return out, errors
 
 
 @dataclass

@@ -118,21 +118,9 @@ def draft_data(booking: Booking) -> DraftData:
     return data
 
 
-def rows_of(formdata) -> list[dict[str, str]]:
-    """The shift rows of form data, in order (``shifts-3-start`` -> rows[k]["start"])."""
-    rows: dict[int, dict[str, str]] = {}
-    for key, value in formdata.items(multi=True):
-        if not key.startswith("shifts-"):
-            continue
-        index, _, name = key[len("shifts-"):].partition("-")
-        if index.isdigit() and int(index) < quote_forms.MAX_SHIFT_ROWS and name.replace("_", "").isalnum():
-            rows.setdefault(int(index), {})[name] = str(value)[:40]
-    return [rows[i] for i in sorted(rows)]
-
-
 def apply_shift_formdata(card: RateCard, formdata, data: DraftData) -> None:
     """Copy the shifts step's submitted text into the draft data (as entered: drafts may be half done)."""
-    data["shift_rows"] = rows_of(formdata)
+    data["shift_rows"] = quote_forms.rows_of(formdata)
     data["schedule"] = (formdata.get("schedule") or None) if len(card.schedules) > 1 else None
     data["priority"] = formdata.get("priority") or None
     data["offered_rates"] = {
@@ -151,11 +139,7 @@ def shift_formdata(card: RateCard, data: DraftData) -> MultiDict:
         out.add("priority", data["priority"])
     for rank, value in (data.get("offered_rates") or {}).items():
         out.add(f"offered_{rank}", value)
-    rows = data.get("shift_rows") or [{}]
-    for i, row in enumerate(rows[: quote_forms.MAX_SHIFT_ROWS]):
-        for key, value in (row or {"date": ""}).items():
-            out.add(f"shifts-{i}-{key}", value)
-    return out
+    return quote_forms.with_rows(out, data.get("shift_rows") or [{}])
 
 
 def save_step(booking: Booking, step: str, data: DraftData, *, advance_to: str | None = None) -> None:

@@ -299,7 +299,7 @@ _MISSING_WORDS = {"date": "Enter the date.", "start": "Enter the start time.", "
 def _post_shifts(booking, card, data, now):
     action = request.form.get("action", "next")
     if action != "next":
-        formdata, errors = _row_action(card, request.form, action)
+        formdata, errors = quote_forms.apply_row_action(request.form, action)
         service.apply_shift_formdata(card, formdata, data)
         service.save_step(booking, "shifts", data)
         form = quote_forms.bind(card, formdata)
@@ -311,8 +311,8 @@ def _post_shifts(booking, card, data, now):
             repeat_values={k: v for k, v in formdata.items() if k.startswith("repeat_weeks-")} if errors else {},
         )
         return _page(422 if errors else 200, **ctx)
-    rows = [r for r in service.rows_of(request.form) if any(v.strip() for v in r.values())] or [{}]
-    formdata = _with_rows(request.form, rows)
+    rows = [r for r in quote_forms.rows_of(request.form) if any(v.strip() for v in r.values())] or [{}]
+    formdata = quote_forms.with_rows(request.form, rows)
     form = quote_forms.bind(card, formdata)
     service.apply_shift_formdata(card, formdata, data)
     _, result = service.price(card, data, now=now, form=form)
@@ -336,69 +336,6 @@ def _post_shifts(booking, card, data, now):
         return _next(booking, "shifts")
     return _invalid("shifts", booking, card, data, form, now, priced=(form, result), problems=problems,
                     stop=(result.quote or {}).get("blocks"))
-
-
-def _with_rows(formdata, rows: list[dict]) -> MultiDict:
-    out = MultiDict([(k, v) for k, v in formdata.items(multi=True) if not k.startswith("shifts-") and k != "action"])
-    for i, row in enumerate(rows[: quote_forms.MAX_SHIFT_ROWS]):
-        for key, value in (row or {"date": ""}).items():
-            out.add(f"shifts-{i}-{key}", value)
-    return out
-
-
-def _row_action(card, formdata, action: str) -> tuple[MultiDict, dict[str, list[str]]]:
-    """Add, copy, remove or repeat-weekly a shift row, as a plain form button (no JavaScript needed)."""
-    from datetime import date, timedelta
-
-    rows = service.rows_of(formdata) or [{}]
-    verb, _, index = action.partition("-")
-    errors: dict[str, list[str]] = {}
-    limit = quote_forms.MAX_SHIFT_ROWS
-    if verb == "add":
-        last = rows[-1]
-        rows.append({k: v for k, v in last.items() if k not in ("date", "end_date")})
-    elif index.isdigit() and int(index) < len(rows):
-        i = int(index)
-        if verb == "copy":
-            rows.insert(i + 1, dict(rows[i]))
-        elif verb == "remove":
-            rows.pop(i)
-            rows = rows or [{}]
-        elif verb == "repeat":
-            raw = (formdata.get(f"repeat_weeks-{i}") or "").strip()
-            weeks = int(raw) if raw.isdigit() else 0
-            try:
-                first = date.fromisoformat(rows[i].get("date", ""))
-            except ValueError:
-                first = None
-            if first is None:
-                errors[f"shifts-{i}-date"] = ["Enter the date before repeating the shift."]
-            elif not 1 <= weeks <= 52:
-                errors[f"repeat_weeks-{i}"] = ["Repeat for 1 to 52 weeks."]
-            elif len(rows) + weeks > limit:
-                errors[f"repeat_weeks-{i}"] = [f"A request holds at most {limit} shifts."]
-            else:
-                copies = []
-                for week in range(1, weeks + 1):
-                    copy = dict(rows[i])
-                    copy["date"] = (first + timedelta(weeks=week)).isoformat()
-                    try:
-                        ends = date.fromisoformat(copy.get("end_date") or "")
-                    except ValueError:
-                        copy.pop("end_date", None)
-                    else:
-                        copy["end_date"] = (ends + timedelta(weeks=week)).isoformat()
-                    copies.append(copy)
-                rows[i + 1 : i + 1] = copies
-    if len(rows) > limit:
-        rows = rows[:limit]
-        errors.setdefault("", []).append(f"A request holds at most {limit} shifts.")
-    out = _with_rows(formdata, rows)
-    if errors:
-        # keep the weeks the employer typed, beside the field that needs changing
-        for key in (k for k in formdata if k.startswith("repeat_weeks-")):
-            out[key] = formdata[key]
-    return out, errors
 
 
 def _post_orders(booking, card, data, now):

@@ -75,9 +75,7 @@ def instant_quote():
     formdata = request.args
     action = formdata.get("action", "")
     if action:
-        changed = quote_forms.apply_row_action(formdata, action)
-        if changed is not None:
-            formdata = changed
+        formdata, _ = quote_forms.apply_row_action(formdata, action)  # only repeating (not offered here) errs
         if not request.headers.get("HX-Request"):
             return redirect(url_for("main.instant_quote") + "?" + _clean_query(formdata), 303)
     context = _quote_context(formdata)
