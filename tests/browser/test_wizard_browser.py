@@ -132,6 +132,7 @@ def test_full_wizard_with_a_live_quote(page, app, agencies, users, network_guard
 
     # 2. Venue and work
     expect(page.get_by_role("heading", level=1)).to_have_text("Venue and work")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()  # keyboard users start at the new step
     expect(page.locator('[aria-current="step"]')).to_contain_text("Venue and work")
     page.get_by_label("Kind of work").select_option("security")
     if slug == "kcpd":
@@ -219,6 +220,7 @@ def test_full_wizard_with_a_live_quote(page, app, agencies, users, network_guard
     page.locator('[name="shifts-1-vehicles"]').fill("9")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator("#shifts-1-vehicles-error")).to_contain_text("at most one vehicle per position")
+    expect(page.locator("#shifts-1-vehicles")).to_be_focused()  # focus lands on the field to correct
     page.get_by_role("button", name="Remove shift 2").click()
     expect(page.get_by_test_id("shift-row")).to_have_count(1)
     page.get_by_role("button", name="Save and continue").click()
