@@ -91,6 +91,14 @@ def test_live_panel_follows_changes_and_matches_api(page, client, agency, screen
     expect(page.locator("#quote-panel")).to_contain_text("If you cancel")
     screenshot(f"public-quote-{agency}")
 
+    page.emulate_media(media="print")  # the print stylesheet: the quote, its agency and link; no form, no buttons
+    expect(page.locator("#quote-form")).to_be_hidden()
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    expect(page.locator("#quote-print-head")).to_contain_text("Quote for")
+    expect(page.get_by_test_id("quote-total")).to_be_visible()
+    screenshot(f"public-quote-{agency}-print")
+    page.emulate_media(media="screen")
+
     share = page.get_by_test_id("share-link").get_attribute("href")
     page.goto(share)
     expect(page.get_by_test_id("quote-total")).to_have_text(money(priced["total_cents"]))
