@@ -32,3 +32,21 @@ class AgencyUserForm(FlaskForm):
             self.agency.choices = [SelectChoice(a.slug, a.name) for a in agencies]
         else:
             del self.agency
+
+
+def create_agency_user(form: AgencyUserForm, agency: Agency) -> bool:
+    """Create the user the validated form describes, at ``agency``; on a refusal put the reason beside
+    its field and return False. Shared by the site admin's and the agency admin's pages."""
+    from flask import flash
+
+    from portal import accounts
+
+    try:
+        accounts.create_user(
+            form.email.data, form.password.data, Role(form.role.data), full_name=form.full_name.data, agency=agency
+        )
+    except accounts.AccountError as e:
+        getattr(form, e.field).errors.append(e.message)
+        return False
+    flash(f"{form.email.data} can now sign in to the {agency.short_name} back office.", "success")
+    return True

@@ -1,11 +1,10 @@
 """Site administration: agencies and their users."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from portal import accounts
 from portal.access import restrict_blueprint
-from portal.admin.forms import AgencyUserForm
+from portal.admin.forms import AgencyUserForm, create_agency_user
 from portal.extensions import db
 from portal.models import Agency, Role, User
 
@@ -19,14 +18,7 @@ def dashboard():
     status = 200
     if form.validate_on_submit():
         agency = db.session.scalar(select(Agency).where(Agency.slug == form.agency.data))
-        try:
-            accounts.create_user(
-                form.email.data, form.password.data, Role(form.role.data), full_name=form.full_name.data, agency=agency
-            )
-        except accounts.AccountError as e:
-            getattr(form, e.field).errors.append(e.message)
-        else:
-            flash(f"{form.email.data} can now sign in to the {agency.short_name} back office.", "success")
+        if create_agency_user(form, agency):
             return redirect(url_for("admin.dashboard"))
     if request.method == "POST":
         status = 422

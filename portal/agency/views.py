@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal import accounts
 from portal.access import restrict_blueprint
-from portal.admin.forms import AgencyUserForm
+from portal.admin.forms import AgencyUserForm, create_agency_user
 from portal.extensions import db
 from portal.models import ApprovalStatus, EmployerApproval, Role, User
 
@@ -60,20 +60,8 @@ def team():
         abort(403)
     form = AgencyUserForm(with_agency=False)
     status = 200
-    if form.validate_on_submit():
-        try:
-            accounts.create_user(
-                form.email.data,
-                form.password.data,
-                Role(form.role.data),
-                full_name=form.full_name.data,
-                agency=current_user.agency,
-            )
-        except accounts.AccountError as e:
-            getattr(form, e.field).errors.append(e.message)
-        else:
-            flash(f"{form.email.data} can now sign in to the {current_user.agency.short_name} back office.", "success")
-            return redirect(url_for("agency.team"))
+    if form.validate_on_submit() and create_agency_user(form, current_user.agency):
+        return redirect(url_for("agency.team"))
     if request.method == "POST":
         status = 422
     members = db.session.scalars(
