@@ -272,15 +272,10 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _flatten_errors(form, prefix: str = ""):
-    for f in form:
-        if isinstance(f, FieldList):
-            for entry in f:
-                yield from _flatten_errors(entry.form)
-        elif isinstance(f, FormField):
-            yield from _flatten_errors(f.form)
-        elif f.errors:
-            yield f.name, list(f.errors)
+def _flatten_errors(form):
+    for name, f in _all_fields(form):
+        if f.errors:
+            yield name, list(f.errors)
 
 
 _SHIFT_PATH = re.compile(r"^shifts\[(\d+)\](?:\.(\w+))?(?:\.(\w+))?$")
@@ -336,6 +331,7 @@ def apply_errors(form: FlaskForm, errors: dict[str, list[str]]) -> list[str]:
 
 
 def _all_fields(form):
+    """(name, field) of every leaf field, inside shift rows too."""
     for f in form:
         if isinstance(f, FieldList):
             for entry in f:
