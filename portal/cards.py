@@ -77,8 +77,9 @@ def current_card(slug: str) -> RateCard | None:
 
     The card names its agency (slug, name, short name, time zone), so a preview needs no other row.
     """
-    # Core on the session's connection: the ORM layer would cost more than the query itself here.
-    row = db.session.connection().execute(_current_ids_statement(), {"slug": slug}).first()
+    # Core on a pooled connection of its own: the ORM session would cost more than the query itself here.
+    with db.engine.connect() as connection:
+        row = connection.execute(_current_ids_statement(), {"slug": slug}).first()
     if row is None:
         return None
     card = _PARSED.get((row.id, row.sha256))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from flask import Blueprint, redirect, render_template, request, url_for
+import jinja2_fragments
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
@@ -63,7 +64,11 @@ def _quote_context(formdata, *, page: bool = True) -> dict:
 
 
 def _fragment(block: str, context: dict, formdata):
-    response = render_block("main/quote.html", block, **context)
+    if block == "panel":
+        # The panel reads only what is passed in: skip Flask's context processors (they load the session).
+        response = jinja2_fragments.render_block(current_app.jinja_env, "main/quote.html", block, **context)
+    else:
+        response = render_block("main/quote.html", block, **context)
     query = context.get("query") or _clean_query(formdata)
     headers = {"Vary": "HX-Request", "HX-Replace-Url": url_for("main.instant_quote") + "?" + query}
     return response, 200, headers
