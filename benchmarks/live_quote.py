@@ -96,9 +96,10 @@ def percentile(values: list[float], p: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", default="1,10,50")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per level; medians reported")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -133,15 +134,18 @@ def main() -> None:
             paths = {"preview": preview_paths(), "trivial": ["/healthz"]}
             for path in paths["preview"][:4]:  # warm up: parse each card once per worker
                 run(port, [path], 4, 0.3)
-            print(f"gunicorn, {args.workers} sync workers, 127.0.0.1; {args.seconds:g} s per measurement; "
-                  f"{os.cpu_count()} CPUs shared by server and load generator\n")
+            print(f"gunicorn, {args.workers} sync workers, 127.0.0.1; median of {args.rounds} interleaved rounds of "
+                  f"{args.seconds:g} s; {os.cpu_count()} CPUs shared by server and load generator\n")
             print(f"{'endpoint':<9} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
             results = {}
             for clients in [int(c) for c in args.clients.split(",")]:
+                rounds: dict[str, list[tuple[float, float, float, float]]] = {"preview": [], "trivial": []}
+                for _ in range(args.rounds):  # interleaved, so both endpoints see the same machine
+                    for name in ("preview", "trivial"):
+                        count, lat = run(port, paths[name], clients, args.seconds)
+                        rounds[name].append((count / args.seconds, *(percentile(lat, p) * 1000 for p in (50, 95, 99))))
                 for name in ("preview", "trivial"):
-                    count, lat = run(port, paths[name], clients, args.seconds)
-                    rps = count / args.seconds
-                    p50, p95, p99 = (percentile(lat, p) * 1000 for p in (50, 95, 99))
+                    rps, p50, p95, p99 = (statistics.median(r[k] for r in rounds[name]) for k in range(4))
                     results[(name, clients)] = (rps, p95)
                     print(f"{name:<9} {clients:>7} {rps:>8.0f} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f}")
                 ratio = results[("preview", clients)][0] / results[("trivial", clients)][0]

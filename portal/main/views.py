@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-import jinja2_fragments
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
@@ -65,8 +64,9 @@ def _quote_context(formdata, *, page: bool = True) -> dict:
 
 def _fragment(block: str, context: dict, formdata):
     if block == "panel":
-        # The panel reads only what is passed in: skip Flask's context processors (they load the session).
-        response = jinja2_fragments.render_block(current_app.jinja_env, "main/quote.html", block, **context)
+        # The live panel's hot path: its own small template, given everything it reads (no context
+        # processors, which would load the session; no block extraction from the whole page).
+        response = current_app.jinja_env.get_template("main/_quote_side.html").render(**context)
     else:
         response = render_block("main/quote.html", block, **context)
     query = context.get("query") or _clean_query(formdata)
