@@ -37,8 +37,14 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 # Local development settings (a generated dev secret, SQLite under instance/) unless set already.
+# htmx is served from this machine when npm is there (the same pinned file and integrity hash as the
+# CDN's), so the live quote works offline too; without npm, pages load it from the CDN.
+HTMX_LOCAL := portal/static/vendor/htmx.min.js
 run: export DETAIL_DESK_ENV ?= development
 run: install
+	@if [ -z "$${HTMX_URL:-}" ] && command -v npm >/dev/null; then \
+	  $(MAKE) --no-print-directory npm-deps && mkdir -p $(dir $(HTMX_LOCAL)) && \
+	  cp node_modules/htmx.org/dist/htmx.min.js $(HTMX_LOCAL); fi
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@# HOOK(payments): start localstripe here for local card payments. Start its aiohttp app on
@@ -47,7 +53,9 @@ run: install
 	@# `flask run` below, and stop it on exit. Not implemented yet.
 	@echo
 	@echo "Open http://127.0.0.1:$(PORT)/"
-	FLASK_DEBUG=0 $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
+	@if [ -z "$${HTMX_URL:-}" ] && [ -f $(HTMX_LOCAL) ]; then \
+	  export HTMX_URL=/static/vendor/htmx.min.js HTMX_SRI="$$($(PY) -c 'from portal.config import HTMX_SRI; print(HTMX_SRI)')"; \
+	fi; FLASK_DEBUG=0 exec $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
 
 test-deps: install apt-deps npm-deps
 
