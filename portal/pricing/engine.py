@@ -697,22 +697,23 @@ def quote(req: QuoteRequest, card: RateCard) -> Quote:
                               t.source, tuple(idx)))
     if holiday_shifts:
         t = p.holiday_tiers[0]
-        notices.append(Notice(f"{t.key}_rate", f"{t.label} rate applies on {', '.join(holiday_all)} "
-                                               f"({_which(holiday_shifts, len(shifts))}).", t.source,
-                              tuple(holiday_shifts)))
+        where = "" if len(shifts) == 1 else f" ({_which(holiday_shifts, len(shifts))})"
+        notices.append(Notice(f"{t.key}_rate", f"{t.label} rate applies on {', '.join(holiday_all)}{where}.",
+                              t.source, tuple(holiday_shifts)))
     np_ = card.notice_period
     if np_ is not None:
         short = [i for i, s in enumerate(shifts) if s.start_min * 60 - p.submitted_s < np_.minutes * 60]
         if short:
             msg = np_.message or f"{card.short_name} asks for {_hours_word(np_.minutes)} hours' notice."
-            notices.append(Notice("short_notice", f"{msg} ({_which(short, len(shifts)).capitalize()} "
-                                                  f"starts sooner.)", np_.source, tuple(short)))
+            notices.append(Notice("short_notice", f"{msg} ({_which(short, len(shifts), 'starts', 'start')} in "
+                                                  f"less than {_hours_word(np_.minutes)} hours.)", np_.source,
+                                  tuple(short)))
     ms = card.max_shift
     if ms is not None:
         long_ = [i for i, s in enumerate(shifts) if s.end_min - s.start_min > ms.minutes]
         if long_:
             msg = ms.message or f"{card.short_name} limits a shift to {_hours_word(ms.minutes)} hours."
-            n = Notice("shift_too_long", f"{msg} ({_which(long_, len(shifts)).capitalize()} is longer.)",
+            n = Notice("shift_too_long", f"{msg} ({_which(long_, len(shifts), 'is', 'are')} longer.)",
                        ms.source, tuple(long_))
             (blocks if ms.effect == "block" else notices).append(n)
     veh = [i for i, s in enumerate(shifts) if s.vehicles]
@@ -730,7 +731,7 @@ def quote(req: QuoteRequest, card: RateCard) -> Quote:
         below = [i for i, s in enumerate(shifts) if s.headcount < rec.min_officers]
         msg = rec.message
         if below:
-            msg += f" {_which(below, len(shifts)).capitalize()} has fewer."
+            msg += f" {_which(below, len(shifts), 'has', 'have')} fewer officers."
         notices.append(Notice("staffing_recommendation", msg, rec.source, tuple(below)))
 
     total = sum(s.total_cents for s in shifts)
@@ -760,14 +761,20 @@ def _steps_json(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
     return out
 
 
-def _which(idx: list[int], n: int) -> str:
+def _which(idx: list[int], n: int, singular: str = "", plural: str = "") -> str:
+    """Which shifts, in words ("the shift", "shift 2", "shifts 1, 3", "every shift"); given verbs, a
+    capitalised clause with the verb agreeing ("Shifts 1, 3 start")."""
     if n == 1:
-        return "the shift"
-    if len(idx) == n:
-        return "every shift"
-    if len(idx) == 1:
-        return f"shift {idx[0] + 1}"
-    return "shifts " + ", ".join(str(i + 1) for i in idx)
+        words, many = "the shift", False
+    elif len(idx) == n:
+        words, many = "every shift", False
+    elif len(idx) == 1:
+        words, many = f"shift {idx[0] + 1}", False
+    else:
+        words, many = "shifts " + ", ".join(str(i + 1) for i in idx), True
+    if not singular:
+        return words
+    return f"{words[0].upper()}{words[1:]} {plural if many else singular}"
 
 
 def _decimal(x: Fraction) -> str:
