@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.formatting import money
 from portal.models import Agency, RateCardVersion, User
 from portal.pricing import RateCard, load_card
+from portal.pricing.validate import SLUG_RE
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "rate_cards"
 
@@ -64,7 +65,9 @@ def _current_ids_statement():
 
 
 def current_for_slug(slug: str) -> tuple[Agency, RateCardVersion] | None:
-    """An agency and its current card version, in one query."""
+    """An agency and its current card version, in one query (None for a malformed slug)."""
+    if not SLUG_RE.fullmatch(slug or ""):
+        return None
     version = db.session.scalar(
         _latest_of_slug_statement().options(contains_eager(RateCardVersion.agency), defer(RateCardVersion.source_text)),
         {"slug": slug},
@@ -76,7 +79,10 @@ def current_card(slug: str) -> RateCard | None:
     """The agency's current card, for the live quote's hot path: one light query, then the process cache.
 
     The card names its agency (slug, name, short name, time zone), so a preview needs no other row.
+    A malformed slug never reaches the database (a NUL byte cannot even be sent to PostgreSQL).
     """
+    if not SLUG_RE.fullmatch(slug or ""):
+        return None
     # Core on a pooled connection of its own: the ORM session would cost more than the query itself here.
     with db.engine.connect() as connection:
         row = connection.execute(_current_ids_statement(), {"slug": slug}).first()

@@ -132,7 +132,7 @@ def with_rows(formdata, rows: list[dict[str, str]]):
 def _weeks_later(value: str | None, weeks: int) -> str | None:
     try:
         return (date.fromisoformat(value or "") + timedelta(weeks=weeks)).isoformat()
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date, or past the calendar's end
         return None
 
 
@@ -164,6 +164,8 @@ def apply_row_action(formdata, action: str):
                 errors[f"repeat_weeks-{i}"] = ["Repeat for 1 to 52 weeks."]
             elif len(rows) + weeks > MAX_SHIFT_ROWS:
                 errors[f"repeat_weeks-{i}"] = [f"A request holds at most {MAX_SHIFT_ROWS} shifts."]
+            elif _weeks_later(rows[i]["date"], weeks) is None:
+                errors[f"repeat_weeks-{i}"] = ["That would go past the end of the calendar."]
             else:
                 copies = []
                 for week in range(1, weeks + 1):
@@ -248,7 +250,13 @@ def read(form: FlaskForm, card: RateCard) -> FormRequest:
         if needs:
             result.missing.append(f"{label} needs {_join(needs)}.")
             continue
-        end_day = s.end_date.data or (s.date.data if s.end.data > s.start.data else s.date.data + timedelta(days=1))
+        if s.end_date.data or s.end.data > s.start.data:
+            end_day = s.end_date.data or s.date.data
+        elif s.date.data < date.max:
+            end_day = s.date.data + timedelta(days=1)
+        else:
+            result.errors.setdefault(s.date.name, []).append("Enter a date before the year 9999.")
+            continue
         positions = {}
         if s.officers.data:
             positions[card.ranks[0].key] = s.officers.data

@@ -16,7 +16,6 @@ from portal import cards
 from portal.extensions import db
 from portal.models import Agency, RateCardVersion
 from portal.pricing import Quote, RateCard, RequestError, parse_request, quote
-from portal.pricing.validate import SLUG_RE
 
 
 class QuoteInputError(ValueError):
@@ -43,8 +42,7 @@ def agency_with_card(slug: Any) -> tuple[Agency, RateCardVersion]:
     if not isinstance(slug, str) or not slug.strip():
         raise QuoteInputError([{"field": "agency", "message": "Name the agency, e.g. \"kcpd\"."}])
     slug = slug.strip()
-    # Only a well-formed slug reaches the database (a lone surrogate or NUL cannot even be encoded).
-    found = cards.current_for_slug(slug) if SLUG_RE.fullmatch(slug) else None
+    found = cards.current_for_slug(slug)  # None for a malformed slug too: it never reaches the database
     if found is None:
         known = ", ".join(db.session.scalars(select(Agency.slug).order_by(Agency.slug))) or "none"
         shown = slug[:40].encode("utf-8", "backslashreplace").decode()

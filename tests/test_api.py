@@ -175,3 +175,10 @@ def test_flask_quote_now_option(runner):
     early = runner.invoke(args=["quote", "-", "--now", "2026-12-01T09:00:00-07:00"], input=json.dumps(body))
     assert json.loads(late.output)["submitted_at"] == "2026-12-30T09:00:00-07:00"
     assert json.loads(early.output)["submitted_at"] == "2026-12-01T09:00:00-07:00"
+
+
+@pytest.mark.parametrize("slug", ["kcpd%00", "KCPD", "kc pd", "x" * 80])
+def test_rate_card_of_a_malformed_slug_is_404(client, slug):
+    response = client.get(f"/api/v1/agencies/{slug}/rate-card")
+    assert response.status_code == 404
+    assert response.get_json()["errors"][0]["field"] == "slug"

@@ -174,3 +174,22 @@ def test_unknown_agency_and_garbage_never_500(client):
                    {"agency": "kcpd", "action": "remove-77"}, {"agency": "kcpd", "offered_officer": "1e9"}):
         response = client.get(query(**params))
         assert response.status_code in (200, 303)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"agency": "kcpd", "shifts-0-date": "9999-12-31", "shifts-0-start": "22:00", "shifts-0-end": "02:00",
+         "shifts-0-officers": "1"},
+        {"agency": "kcpd", "action": "repeat-0", "repeat_weeks-0": "1", "shifts-0-date": "9999-12-31"},
+        {"agency": "kcpd\x00"},
+        {"agency": "\ud800"},
+    ],
+)
+@pytest.mark.parametrize("path", ["/quote", "/quote/preview"])
+def test_edges_of_the_calendar_and_malformed_agencies_are_not_500s(client, params, path):
+    response = client.get(path + "?" + urlencode(params, errors="surrogatepass"), headers={"HX-Request": "true"})
+    assert response.status_code in (200, 204), response.get_data(as_text=True)[:500]
+    if params.get("shifts-0-end"):
+        expected = "Enter a date before the year 9999." if path == "/quote" else "Fix the fields marked in the form"
+        assert expected in response.get_data(as_text=True)

@@ -62,10 +62,10 @@ def agencies():
 
 @bp.get("/agencies/<slug>/rate-card")
 def rate_card(slug: str):
-    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
-    version = cards.current_version(agency) if agency else None
-    if version is None:
-        return _errors([{"field": "slug", "message": f"No agency {slug!r} has a rate card here."}], 404)
+    found = cards.current_for_slug(slug)
+    if found is None:
+        return _errors([{"field": "slug", "message": f"No agency {slug[:40]!r} has a rate card here."}], 404)
+    agency, version = found
     if request.args.get("format") == "toml":
         return Response(version.source_text, mimetype="application/toml")
     return {
