@@ -216,14 +216,17 @@ def test_full_wizard_with_a_live_quote(page, app, agencies, users, network_guard
     expect_total(page, q["total_cents"])
     screenshot(f"wizard-{slug}-3-shifts")
 
-    # an invalid submit shows the message beside the field (422 swapped in)
+    # an invalid submit shows the message beside the field (422 swapped in); Enter in a field is
+    # "Save and continue", never the first row button ("Copy shift 1")
     page.locator('[name="shifts-1-vehicles"]').fill("9")
-    page.get_by_role("button", name="Save and continue").click()
+    page.locator('[name="shifts-1-vehicles"]').press("Enter")
     expect(page.locator("#shifts-1-vehicles-error")).to_contain_text("at most one vehicle per position")
+    expect(page.get_by_test_id("shift-row")).to_have_count(2)
     expect(page.locator("#shifts-1-vehicles")).to_be_focused()  # focus lands on the field to correct
     page.get_by_role("button", name="Remove shift 2").click()
     expect(page.get_by_test_id("shift-row")).to_have_count(1)
-    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", level=1)).to_be_focused()  # the swap has settled
+    page.locator('[name="shifts-0-officers"]').press("Enter")  # valid now: Enter goes on to the next step
 
     # 4. Post orders, with an attachment
     expect(page.get_by_role("heading", level=1)).to_have_text("Post orders")
@@ -300,3 +303,41 @@ def test_review_on_a_phone(page, agencies, users, screenshot, network_guard):
     expect(page.get_by_role("heading", level=1)).to_have_text("Review and submit")
     screenshot("wizard-tucson-review-phone")
     assert real_errors(network_guard) == [], network_guard.report()
+
+
+def test_enter_in_a_shift_field_saves_and_continues_without_javascript(browser, live_server, app, agencies, users):
+    """Enter submits a form's first submit button: on the shifts step that is "Save and continue", not "Copy"."""
+    from tests.support.browser import install_routes
+
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    guard = install_routes(context, live_server.url)
+    try:
+        page = context.new_page()
+        log_in(page, users)
+        slug = "mesa"
+        _, _, city, state, zip_code = AGENCIES[slug]
+        page.goto("/employer/requests/new")
+        page.get_by_label("Agency").select_option(slug)
+        page.get_by_label("Site or event name").fill("Riverside Events Center")
+        page.get_by_label("City").fill(city)
+        page.get_by_label("State").select_option(state)
+        page.get_by_label("ZIP code").fill(zip_code)
+        page.get_by_role("button", name="Save and continue").click()
+        page.get_by_label("Kind of work").select_option("security")
+        page.get_by_role("button", name="Save and continue").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Shifts")
+
+        # incomplete: Enter shows what is missing, and still one row (not a copy of shift 1)
+        page.locator('[name="shifts-0-date"]').fill((today(slug) + timedelta(days=10)).isoformat())
+        page.locator('[name="shifts-0-start"]').fill("18:00")
+        page.locator('[name="shifts-0-end"]').press("Enter")
+        expect(page.locator("#shifts-0-end-error")).to_contain_text("Enter the end time.")
+        expect(page.get_by_test_id("shift-row")).to_have_count(1)
+
+        page.locator('[name="shifts-0-end"]').fill("23:00")
+        page.locator('[name="shifts-0-officers"]').fill("2")
+        page.locator('[name="shifts-0-officers"]').press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Post orders")
+        assert guard.aborted == [], guard.report()
+    finally:
+        context.close()
