@@ -537,33 +537,82 @@ def test_anonymous_users_are_sent_to_log_in_and_back(client):
     assert "/auth/login" in response.headers["Location"] and "next=" in response.headers["Location"]
 
 
-def test_a_public_quote_becomes_a_draft(client, employer):
+def drafts_count() -> int:
+    return db.session.scalar(select(func.count(Booking.id)))
+
+
+def test_a_public_quote_becomes_a_draft_only_when_the_location_step_is_posted(client, employer):
     d = day("kcpd", 12)
-    response = client.get(
-        f"/employer/requests/new?agency=kcpd&offered_officer=45.00&shifts-0-date={d}&shifts-0-start=19:00"
-        f"&shifts-0-end=23:00&shifts-0-officers=3&shifts-0-rank_sergeant=1&shifts-1-date={d}&shifts-1-start=09:00"
-        "&shifts-1-end=12:00&shifts-1-officers=2&shifts-1-vehicles=1")
-    assert response.status_code == 302
+    link = (f"/employer/requests/new?agency=kcpd&offered_officer=45.00&shifts-0-date={d}&shifts-0-start=19:00"
+            f"&shifts-0-end=23:00&shifts-0-officers=3&shifts-0-rank_sergeant=1&shifts-1-date={d}&shifts-1-start=09:00"
+            "&shifts-1-end=12:00&shifts-1-officers=2&shifts-1-vehicles=1")
+    # a GET writes nothing, however often it is loaded (and from whatever site it was linked)
+    for _ in range(2):
+        response = client.get(link, headers={"Sec-Fetch-Site": "cross-site"})
+        assert response.status_code == 200
+    assert drafts_count() == 0
+    html = response.get_data(as_text=True)
+    assert re.search(r'<option selected value="kcpd">|<option value="kcpd" selected>', html), "agency chosen"
+    assert f'<input type="hidden" name="shifts-0-date" value="{d}">' in html
+    assert '<input type="hidden" name="offered_officer" value="45.00">' in html
+    assert "The 2 shifts from your quote will be copied" in html
+    assert 'data-testid="quote-total"' in html  # the live panel already prices the quote's shifts
+
+    # the location step's POST (with its CSRF token and the hidden fields) makes exactly one draft
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    assert "shifts-1-vehicles" in hidden
+    response = client.post("/employer/requests/new", data={
+        **hidden, "agency": "kcpd", "site_name": "Union Station", "street": "30 W Pershing Rd",
+        "city": "Kansas City", "state": "MO", "zip_code": "64108"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert drafts_count() == 1
     bid = booking_id_from(response.headers["Location"])
-    assert response.headers["Location"].endswith(url(bid, "location"))
+    assert response.headers["Location"].endswith(url(bid, "work"))
     booking = db.session.get(Booking, bid)
     assert booking.agency.slug == "kcpd" and booking.offered_rates == {"officer": "45.00"}
     assert booking.shift_rows[0] == {"date": d, "start": "19:00", "end": "23:00", "officers": "3", "rank_sergeant": "1"}
     assert len(booking.shift_rows) == 2
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "We copied 2 shifts" in page
-    # after the first two steps the shifts are there, priced
-    assert post_form(client, url(bid, "location"), {"agency": "kcpd", "site_name": "Union Station",
-                     "street": "30 W Pershing Rd", "city": "Kansas City", "state": "MO",
-                     "zip_code": "64108"}).status_code == 303
+    assert "We copied 2 shifts from your quote" in page
+    # after the work step the shifts are there, priced
     assert post_form(client, url(bid, "work"), {"job_type": "security", "attire": "uniform"}).status_code == 303
     html = client.get(url(bid, "shifts")).get_data(as_text=True)
     assert 'value="45.00"' in html and 'data-testid="quote-total"' in html
 
 
+def test_a_public_quote_link_without_a_csrf_token_makes_no_draft(client, employer):
+    d = day("kcpd", 12)
+    response = client.post("/employer/requests/new", data={
+        "agency": "kcpd", "site_name": "Union Station", "street": "30 W Pershing Rd", "city": "Kansas City",
+        "state": "MO", "zip_code": "64108", "shifts-0-date": d, "shifts-0-start": "19:00", "shifts-0-end": "23:00",
+        "shifts-0-officers": "3"})
+    assert response.status_code == 400  # CSRF: a cross-site form cannot make a draft either
+    assert drafts_count() == 0
+
+
+def test_an_invalid_location_post_keeps_the_quote_fields(client, employer):
+    d = day("mesa", 12)
+    html = client.get(f"/employer/requests/new?agency=mesa&shifts-0-date={d}&shifts-0-start=19:00"
+                      "&shifts-0-end=23:00&shifts-0-officers=3").get_data(as_text=True)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    response = client.post("/employer/requests/new", data={**hidden, "agency": "mesa", "site_name": "",
+                                                           "street": "1 Main", "city": "Mesa", "state": "AZ",
+                                                           "zip_code": "85201"})
+    assert response.status_code == 422 and drafts_count() == 0
+    again = response.get_data(as_text=True)
+    assert f'<input type="hidden" name="shifts-0-date" value="{d}">' in again
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', again))
+    response = client.post("/employer/requests/new", data={**hidden, "agency": "mesa", "site_name": "Arena",
+                                                           "street": "1 Main", "city": "Mesa", "state": "AZ",
+                                                           "zip_code": "85201"})
+    assert response.status_code == 303 and drafts_count() == 1
+    assert db.session.get(Booking, booking_id_from(response.headers["Location"])).shift_rows[0]["officers"] == "3"
+
+
 def test_a_public_quote_for_an_unknown_agency(client, employer):
     response = client.get("/employer/requests/new?agency=atlantis")
     assert response.status_code == 302 and response.headers["Location"].endswith("/employer/requests/new")
+    assert drafts_count() == 0
 
 
 def test_new_request_page_renders(client, employer):

@@ -11,6 +11,7 @@ plain form post and a full page.
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import UTC, datetime
 
 from flask import (
@@ -161,28 +162,61 @@ def _jurisdiction_errors(form: forms.LocationForm, card, data: dict, now: dateti
 
 
 # -- new request -------------------------------------------------------------------------------
+_QUOTE_FIELD = re.compile(r"^(?:schedule|priority|offered_\w{1,40})$")
+
+
+def _quote_fields(source) -> MultiDict:
+    """The public quote's shift and rate fields in ``source`` (its link's query, or the location form's
+    hidden copies of them), cleaned as ``quote_forms.rows_of`` cleans rows: to carry into a new draft."""
+    rows = quote_forms.rows_of(source)
+    others = MultiDict([(k, str(v)[:40]) for k, v in source.items(multi=True) if _QUOTE_FIELD.match(k)])
+    if not rows and not others:
+        return MultiDict()
+    return quote_forms.with_rows(others, rows)
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
 def new_request():
+    """The location step of a request that has no draft yet.
+
+    The draft is created only when this form is posted (CSRF-checked). A GET writes nothing, also
+    the public quote's "Request these officers" link (``?agency=<slug>&shifts-0-date=...``): it
+    shows this step with the agency chosen and the quote's fields in hidden inputs, and the POST
+    copies those shifts into the new draft.
+    """
     now = _now()
-    if request.method == "GET" and request.args.get("agency"):
-        return _draft_from_quote()
+    carried = _quote_fields(request.args if request.method == "GET" else request.form)
     if request.method == "GET":
+        slug = request.args.get("agency")
+        agency, card = _card_of_slug(slug) if slug else (None, None)
+        if slug and card is None:
+            flash("That agency does not take requests here. Choose one below.", "warning")
+            return redirect(url_for("employer.new_request"))
         org = current_user.organisation
-        data = service.empty_data()
+        data = service.empty_data(agency.slug if agency else "")
         data.update(site_name="", street=org.street, city=org.city, state=org.state, zip_code=org.zip_code)
         form = _location_form(data)
-        agency, card = None, None
     else:
         form = _location_form()
         agency, card = _card_of_slug(form.agency.data)
         data = service.empty_data(form.agency.data or "")
         form.apply(data)
-        if form.validate() and card is not None and not _jurisdiction_errors(form, card, data, now):
-            booking = service.create_draft(current_user, agency, data, step="work")
-            return redirect(url_for("employer.step", booking_id=booking.id, step="work"), 303)
+    if card is not None and carried:
+        service.apply_shift_formdata(card, carried, data)
+    if request.method == "POST" and form.validate() and card is not None \
+            and not _jurisdiction_errors(form, card, data, now):
+        booking = service.create_draft(current_user, agency, data, step="work")
+        count = len(data["shift_rows"])
+        if count:
+            flash(f"We copied {count} shift{'s' if count != 1 else ''} from your quote into draft "
+                  f"{booking.reference}. You will find {'them' if count != 1 else 'it'} at the Shifts step.",
+                  "success")
+        return redirect(url_for("employer.step", booking_id=booking.id, step="work"), 303)
     status = 422 if request.method == "POST" else 200
-    ctx = _context("location", booking=None, card=card, data=data, form=form, now=now)
-    return _page(status, push=url_for("employer.new_request") if status == 200 else None, **ctx)
+    ctx = _context("location", booking=None, card=card, data=data, form=form, now=now, carried=carried,
+                   carried_shifts=len(quote_forms.rows_of(carried)))
+    push = (request.full_path.rstrip("?") if status == 200 else None)
+    return _page(status, push=push, **ctx)
 
 
 @bp.post("/requests/new/preview")
@@ -192,32 +226,11 @@ def new_preview():
     _, card = _card_of_slug(form.agency.data)
     data = service.empty_data(form.agency.data or "")
     form.apply(data)
+    carried = _quote_fields(request.form)
+    if card is not None and carried:
+        service.apply_shift_formdata(card, carried, data)
     ctx = _context("location", booking=None, card=card, data=data, form=form, now=_now())
     return _respond(render_block(WIZARD, "live", **ctx))
-
-
-def _draft_from_quote():
-    """``/employer/requests/new?agency=<slug>&<public quote form fields>``: a draft with those shifts."""
-    found = service.agency_by_slug(request.args.get("agency"))
-    if found is None:
-        flash("That agency does not take requests here. Choose one below.", "warning")
-        return redirect(url_for("employer.new_request"))
-    agency, version = found
-    from portal import cards
-
-    card = cards.card_of(version)
-    org = current_user.organisation
-    data = service.empty_data(agency.slug)
-    data.update(street=org.street, city=org.city, state=org.state, zip_code=org.zip_code)
-    service.apply_shift_formdata(card, request.args, data)
-    if not data["shift_rows"]:
-        data["shift_rows"] = []
-    booking = service.create_draft(current_user, agency, data, step="location")
-    count = len(data["shift_rows"])
-    if count:
-        flash(f"We copied {count} shift{'s' if count != 1 else ''} from your quote into a new draft "
-              f"{booking.reference}. Check the location, then carry on.", "success")
-    return redirect(url_for("employer.step", booking_id=booking.id, step="location"))
 
 
 # -- steps -------------------------------------------------------------------------------------

@@ -282,13 +282,17 @@ def test_review_on_a_phone(page, agencies, users, screenshot, network_guard):
         f"/employer/requests/new?agency={slug}&shifts-0-date={next_new_years_eve(today(slug)).isoformat()}"
         "&shifts-0-start=20:00&shifts-0-end=02:00&shifts-0-officers=5&shifts-0-vehicles=1"
     )
-    expect(page.locator("#flash")).to_contain_text("We copied 1 shift")
+    # the quote's link shows the first step with the agency chosen; the draft is made by its POST
+    expect(page.get_by_role("heading", level=1)).to_have_text("Agency and location")
+    expect(page.get_by_label("Agency")).to_have_value(slug)
+    expect(page.get_by_test_id("carried-shifts")).to_contain_text("The 1 shift from your quote")
     page.get_by_label("Site or event name").fill("Downtown New Year's Eve")
     page.get_by_label("City").fill("Tucson")
     page.get_by_label("State").select_option("AZ")
     page.get_by_label("ZIP code").fill("85701")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Venue and work")
+    expect(page.locator("#flash")).to_contain_text("We copied 1 shift")  # shown by the htmx swap too
     page.get_by_label("Kind of work").select_option("special_event")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Shifts")
