@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
 from portal.extensions import login_manager
@@ -19,6 +19,9 @@ def restrict_blueprint(bp: Blueprint, *roles: Role) -> None:
     @bp.before_request
     def _check_role():
         if not current_user.is_authenticated:
+            if request.headers.get("HX-Request"):
+                # htmx would swap the login page into a fragment: send the whole window there instead.
+                return "", 200, {"HX-Redirect": url_for(login_manager.login_view, next=request.full_path)}
             return login_manager.unauthorized()
         if current_user.role not in allowed:
             abort(403)

@@ -100,3 +100,11 @@ def test_site_admin_creates_agency_user_with_errors_beside_fields(client, login)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="full_name-error"' in html and 'id="email-error"' in html
+
+
+def test_anonymous_htmx_request_redirects_the_whole_window(client):
+    response = client.post("/employer/requests/1/shifts", headers={"HX-Request": "true"})
+    assert response.status_code in (200, 400)  # CSRF may answer first; never a login page swapped into a fragment
+    response = client.get("/employer/requests/1/shifts", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.get_data() == b""
+    assert response.headers["HX-Redirect"].startswith("/auth/login?next=/employer/requests/1/shifts")

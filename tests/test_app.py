@@ -115,3 +115,20 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_an_unexpected_error_is_a_friendly_500_without_a_trace(database_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False})
+
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/boom", "boom", boom)
+    app.add_url_rule("/api/v1/boom", "api_boom", boom)
+    page = app.test_client().get("/boom")
+    assert page.status_code == 500
+    html = page.get_data(as_text=True)
+    assert "Something went wrong" in html and "secret internals" not in html and "Traceback" not in html
+    api = app.test_client().get("/api/v1/boom")
+    assert api.status_code == 500 and api.get_json()["errors"][0]["message"]
+    assert "secret internals" not in api.get_data(as_text=True)

@@ -188,3 +188,14 @@ def test_profile_update_and_password_change(client, login):
     from portal import accounts
 
     assert accounts.authenticate(user.email, "new long passphrase here") is not None
+
+
+def test_signup_is_rate_limited(client, app):
+    app.config["SIGNUP_RATE_LIMIT"] = "2 per hour"
+    for i in range(2):
+        assert signup(client, email=f"person{i}@example.com").status_code == 302
+        token = csrf_token_from(client.get("/employer/").get_data(as_text=True))
+        client.post("/auth/logout", data={"csrf_token": token})  # a signed-in visitor is sent to the dashboard
+    response = signup(client, email="third@example.com")
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)

@@ -93,6 +93,8 @@ def test_preview_fragment_and_share_link(client):
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith("<section") and "<html" not in html
     assert 'id="quote-actions" class="quote-actions no-print" hx-swap-oob="true"' in html
+    page = client.get("/quote?" + urlencode(params)).get_data(as_text=True)
+    assert 'id="quote-actions" class="quote-actions no-print">' in page  # out of band only in the fragment
     assert response.headers["HX-Replace-Url"].startswith("/quote?agency=tucson")
     assert "HX-Request" in response.headers["Vary"]
     share = re.search(r'href="([^"]+)" data-testid="share-link"', html).group(1).replace("&amp;", "&")
@@ -193,3 +195,13 @@ def test_edges_of_the_calendar_and_malformed_agencies_are_not_500s(client, param
     if params.get("shifts-0-end"):
         expected = "Enter a date before the year 9999." if path == "/quote" else "Fix the fields marked in the form"
         assert expected in response.get_data(as_text=True)
+
+
+def test_totals_are_announced_in_a_live_region_that_stays_on_the_page(client):
+    params = {"agency": "mesa", "shifts-0-date": future(20), "shifts-0-start": "18:00", "shifts-0-end": "22:00",
+              "shifts-0-officers": "2"}
+    fragment = client.get("/quote/preview?" + urlencode(params), headers={"HX-Request": "true"}).get_data(as_text=True)
+    status = re.search(r'<p id="quote-status"[^>]*hx-swap-oob="innerHTML">([^<]*)</p>', fragment)
+    assert status and status.group(1).startswith("Total $") and "deposit $" in status.group(1)
+    page = client.get("/quote?" + urlencode(params)).get_data(as_text=True)
+    assert '<p id="quote-status" class="visually-hidden" role="status">' in page

@@ -26,6 +26,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint_for(current_user)))

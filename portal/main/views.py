@@ -57,7 +57,7 @@ def _quote_context(formdata, *, page: bool = True) -> dict:
         preview=preview,
         share_url=url_for("main.instant_quote", _external=True) + "?" + query,
         # The request wizard opens a draft pre-filled from these same parameters (after sign-in).
-        request_url="/employer/requests/new?" + query,
+        request_url=url_for("employer.new_request") + "?" + query,
     )
     return context
 
@@ -66,7 +66,8 @@ def _fragment(block: str, context: dict, formdata):
     if block == "panel":
         # The live panel's hot path: its own small template, given everything it reads (no context
         # processors, which would load the session; no block extraction from the whole page).
-        response = current_app.jinja_env.get_template("main/_quote_side.html").render(**context)
+        # Its print heading and actions sit beside the panel: swapped out of band (only in this fragment).
+        response = current_app.jinja_env.get_template("main/_quote_side.html").render(**context, oob=True)
     else:
         response = render_block("main/quote.html", block, **context)
     query = context.get("query") or _clean_query(formdata)

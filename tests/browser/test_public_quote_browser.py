@@ -65,6 +65,11 @@ def test_live_panel_follows_changes_and_matches_api(page, client, agency, screen
     page.locator("#shifts-0-end").fill(state["end"])
     page.locator("#shifts-0-officers").fill("2")
     first = expect_panel_to_match()
+    with page.expect_response(lambda r: "/quote?" in r.url):
+        page.locator("#shifts-0-officers").press("Enter")  # Enter updates the quote; it must not copy the shift
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)  # the swap is done
+    expect(page.locator("fieldset.shift-row")).to_have_count(1)
+    expect_panel_to_match()
 
     state["officers"] = 3
     page.locator("#shifts-0-officers").fill("3")
@@ -98,6 +103,10 @@ def test_live_panel_follows_changes_and_matches_api(page, client, agency, screen
     expect(page.get_by_test_id("quote-total")).to_be_visible()
     screenshot(f"public-quote-{agency}-print")
     page.emulate_media(media="screen")
+
+    # An htmx answer that cannot be swapped (here a 404) is reported in the flash region, not ignored.
+    page.evaluate("htmx.ajax('GET', '/no/such/page', {target: '#quote-panel', swap: 'outerHTML'})")
+    expect(page.locator("#flash [role=alert]")).to_contain_text("We could not find that")
 
     share = page.get_by_test_id("share-link").get_attribute("href")
     page.goto(share)
