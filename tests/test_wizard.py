@@ -106,7 +106,7 @@ def test_whole_wizard_with_plain_posts_submits_the_booking(client, employer, slu
     assert review.status_code == 200
     html = review.get_data(as_text=True)
     assert 'aria-current="step"' in html and "Review and submit" in html
-    assert "reviews your organisation first" in html
+    assert "will review your organisation first" in html
     assert ("background check" in html) == (slug == "kcpd")
 
     response = submit(client, bid)
@@ -162,6 +162,65 @@ def test_review_must_be_confirmed(client, employer):
     assert response.status_code == 422
     assert "Tick the box to confirm" in response.get_data(as_text=True)
     assert db.session.get(Booking, bid).status == BookingStatus.DRAFT
+
+
+def decide(employer, slug: str, status: ApprovalStatus) -> None:
+    from portal import accounts
+    from portal.models import Agency
+
+    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
+    accounts.request_approval(employer, agency).status = status
+    db.session.commit()
+
+
+@pytest.mark.parametrize(("status", "sentence"), [
+    (ApprovalStatus.DENIED, "KCPD has declined to work with"),
+    (ApprovalStatus.SUSPENDED, "KCPD has suspended its work with"),
+])
+def test_an_employer_the_agency_declined_or_suspended_cannot_submit(client, employer, status, sentence):
+    bid = walk_to_review(client, "kcpd")
+    decide(employer, "kcpd", status)
+    review = client.get(url(bid, "review")).get_data(as_text=True)
+    callout = re.search(r'data-testid="employer-review">(.*?)</div>', review, re.S).group(1)
+    assert f"{sentence} {employer.organisation.legal_name}." in callout and "You cannot submit" in callout
+    assert "reviewing" not in review and "will review" not in review
+    assert sentence in re.search(r'data-testid="review-problems">(.*?)</div>', review, re.S).group(1)
+    assert re.search(r'<button type="submit" class="button" disabled[^>]*>Submit request', review)
+
+    response = submit(client, bid)
+    assert response.status_code == 422
+    assert f"{sentence} {employer.organisation.legal_name}." in response.get_data(as_text=True)
+    assert db.session.get(Booking, bid).status == BookingStatus.DRAFT
+
+
+@pytest.mark.parametrize(("status", "title"), [
+    (None, "KCPD will review your organisation first."),
+    (ApprovalStatus.PENDING, "KCPD is reviewing your organisation."),
+    (ApprovalStatus.APPROVED, None),
+])
+def test_the_review_callout_is_worded_for_the_approval_status(client, employer, status, title):
+    bid = walk_to_review(client, "kcpd")
+    if status is not None:
+        decide(employer, "kcpd", status)
+    review = client.get(url(bid, "review")).get_data(as_text=True)
+    if title is None:
+        assert 'data-testid="employer-review"' not in review
+    else:
+        assert f"<strong>{title}</strong>" in review
+    assert submit(client, bid).status_code == 303
+    page = client.get(url(bid)).get_data(as_text=True)
+    if status == ApprovalStatus.APPROVED:
+        assert 'data-testid="employer-review"' not in page
+    else:  # submitting asked for the review
+        assert "<strong>KCPD is reviewing your organisation.</strong>" in page
+
+
+def test_a_submitted_booking_says_when_the_agency_declined_the_employer(client, employer):
+    bid = walk_to_review(client, "mesa")
+    assert submit(client, bid).status_code == 303
+    decide(employer, "mesa", ApprovalStatus.DENIED)
+    page = client.get(url(bid)).get_data(as_text=True)
+    assert "Mesa PD has declined to work with" in page and "reviewing" not in page
 
 
 # -- step 1: agency and location -----------------------------------------------------------------

@@ -29,6 +29,7 @@ from portal.models import (
     BookingEvent,
     BookingShift,
     BookingStatus,
+    Organisation,
     RateCardVersion,
     User,
 )
@@ -271,8 +272,20 @@ def advice(card: RateCard, data: DraftData, *, now: datetime, location_only: boo
 # -- submission --------------------------------------------------------------------------------
 @dataclass
 class Problem:
-    step: str
+    step: str  # the wizard step that fixes it; "" when no step can (the agency declined the employer)
     message: str
+
+
+def refusal(organisation: Organisation | None, agency: Agency) -> str | None:
+    """Why the agency takes no requests from the organisation (it denied or suspended it), or None."""
+    approval = organisation.approval_for(agency) if organisation is not None else None
+    if approval is None:
+        return None
+    if approval.status == ApprovalStatus.DENIED:
+        return f"{agency.short_name} has declined to work with {organisation.legal_name}."
+    if approval.status == ApprovalStatus.SUSPENDED:
+        return f"{agency.short_name} has suspended its work with {organisation.legal_name}."
+    return None
 
 
 class SubmitRefused(Exception):
@@ -287,6 +300,9 @@ def check_draft(booking: Booking, card: RateCard, *, now: datetime) -> tuple[lis
 
     data = draft_data(booking)
     problems: list[Problem] = []
+    refused = refusal(booking.organisation, booking.agency)
+    if refused:
+        problems.append(Problem("", f"{refused} It takes no requests from your organisation."))
 
     def form_problems(step: str, form) -> None:
         form.validate()

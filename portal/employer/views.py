@@ -121,6 +121,7 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
     if step == "review" and booking is not None and card is not None:
         ctx["employer_review"] = (service.needs_employer_review(booking, current_user), card.employer_review)
         ctx["approval"] = current_user.organisation.approval_for(booking.agency)
+        ctx["refusal"] = service.refusal(current_user.organisation, booking.agency)
         ctx.setdefault("problems", service.check_draft(booking, card, now=now)[0])
         ctx.setdefault("review_form", forms.ReviewForm())
         ctx["screening_yes"] = [k for k, v in (data.get("screening") or {}).items() if v]
@@ -437,6 +438,7 @@ def booking(booking_id: int):
     response = make_response(render_template(
         "employer/booking.html", booking=booking, card=card, preview=result,
         approval=current_user.organisation.approval_for(booking.agency),
+        refusal=service.refusal(current_user.organisation, booking.agency),
         employer_review=card.employer_review,
     ))
     response.vary.add("HX-Request")

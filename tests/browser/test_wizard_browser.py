@@ -252,7 +252,7 @@ def test_full_wizard_with_a_live_quote(page, app, agencies, users, network_guard
     expect(page.get_by_test_id("review-total")).to_have_text(money(q_single := api_total(
         page, slug, [shift_body(day, "18:00", "23:00", 3, vehicles=1)], **extra)["total_cents"]))
     expect(page.get_by_test_id("quote-total")).to_have_text(money(q_single))
-    expect(page.get_by_test_id("employer-review")).to_contain_text("reviews your organisation first")
+    expect(page.get_by_test_id("employer-review")).to_contain_text("will review your organisation first")
     if slug == "kcpd":
         expect(page.get_by_test_id("employer-review")).to_contain_text("background check")
     assert page.evaluate("window.__noReload === true"), "a step did a full page load"
