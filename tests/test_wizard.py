@@ -451,6 +451,68 @@ def test_bad_attachments_are_refused_beside_the_field(client, employer, name, co
     assert not db.session.get(Booking, bid).attachments
 
 
+def test_uploading_a_file_keeps_what_was_typed_in_the_step(client, employer):
+    from io import BytesIO
+
+    bid = at_orders(client)
+    html = client.get(url(bid, "orders")).get_data(as_text=True)
+    # the upload button and the file input belong to the step's form, which is multipart
+    assert re.search(r'<form id="step-form"[^>]*enctype="multipart/form-data"', html)
+    assert re.search(rf'<button type="submit" form="step-form" formaction="{re.escape(url(bid))}/attachments"', html)
+    assert re.search(r'<input[^>]*form="step-form"[^>]*type="file"|<input[^>]*type="file"[^>]*form="step-form"', html)
+    typed = {"instructions": "Meet at the loading dock.", "contact_name": "Sam Rivera", "contact_phone": "call me"}
+    r = client.post(f"{url(bid)}/attachments", data={
+        "csrf_token": csrf_token_from(html), **typed, "attachment": (BytesIO(PDF), "map.pdf", "application/pdf")},
+        content_type="multipart/form-data")
+    assert r.status_code == 303 and r.headers["Location"].endswith(url(bid, "orders"))  # not the next step
+    booking = db.session.get(Booking, bid)
+    assert len(booking.attachments) == 1 and booking.step == "orders"
+    # saved as typed, the invalid phone too: the upload is not blocked, the step's submit still checks
+    assert (booking.instructions, booking.contact_name, booking.contact_phone) == tuple(typed.values())
+    page = client.get(url(bid, "orders")).get_data(as_text=True)
+    assert "Meet at the loading dock." in page and 'value="call me"' in page
+    r = post_form(client, url(bid, "orders"), typed)
+    assert r.status_code == 422 and "area code" in field_error(r.get_data(as_text=True), "contact_phone")
+
+    # removing the file keeps the text typed since, too
+    [attachment] = booking.attachments
+    r = client.post(f"{url(bid)}/attachments/{attachment.id}/delete", data={
+        "csrf_token": csrf_token_from(page), **ORDERS})
+    assert r.status_code == 303
+    booking = db.session.get(Booking, bid)
+    assert not booking.attachments and booking.instructions == ORDERS["instructions"]
+    assert booking.contact_phone == ORDERS["contact_phone"] and booking.step == "orders"
+
+
+def test_a_refused_upload_still_keeps_the_text(client, employer):
+    from io import BytesIO
+
+    bid = at_orders(client)
+    html = client.get(url(bid, "orders")).get_data(as_text=True)
+    r = client.post(f"{url(bid)}/attachments", data={
+        "csrf_token": csrf_token_from(html), **ORDERS, "instructions": "x" * 6000,
+        "attachment": (BytesIO(b"not a pdf"), "notes.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 422
+    assert "is not a PDF" in field_error(r.get_data(as_text=True), "attachment")
+    assert db.session.get(Booking, bid).instructions == "x" * 6000
+
+
+def test_a_file_chosen_when_saving_the_step_is_attached(client, employer):
+    from io import BytesIO
+
+    bid = at_orders(client)
+    html = client.get(url(bid, "orders")).get_data(as_text=True)
+    r = client.post(url(bid, "orders"), data={
+        "csrf_token": csrf_token_from(html), **ORDERS, "action": "next",
+        "attachment": (BytesIO(PDF), "map.pdf", "application/pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 303 and r.headers["Location"].endswith(url(bid, "review"))
+    assert [a.original_name for a in db.session.get(Booking, bid).attachments] == ["map.pdf"]
+    r = client.post(url(bid, "orders"), data={
+        "csrf_token": csrf_token_from(html), **ORDERS, "action": "next",
+        "attachment": (BytesIO(b"GIF89a"), "map.pdf", "application/pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and "is not a PDF" in field_error(r.get_data(as_text=True), "attachment")
+
+
 def test_the_size_limit_is_5_mb():
     from portal.bookings import service
 

@@ -6,7 +6,7 @@ the same class validates a step submit, binds the live preview, and re-validates
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -131,14 +131,25 @@ class OrdersForm(FlaskForm):
     contact_phone = TelField("Contact phone", [_required, phone_number], filters=[strip])
 
     FIELDS = ("instructions", "contact_name", "contact_phone")
+    # What a draft keeps of unchecked text (an upload saves the fields as typed): the columns' sizes
+    # for the contact, and room to spare over the 5,000-character limit the step checks.
+    DRAFT_LIMITS: ClassVar[dict[str, int]] = {"instructions": 20_000, "contact_name": 120, "contact_phone": 32}
 
     def apply(self, data: dict[str, Any]) -> None:
         for name in self.FIELDS:
             data[name] = (self[name].data or "").strip()
 
+    def apply_draft(self, data: dict[str, Any]) -> None:
+        """Copy the text as typed, valid or not (a draft may be half done), cut to what the draft keeps."""
+        for name in self.FIELDS:
+            data[name] = str(self[name].data or "").strip()[: self.DRAFT_LIMITS[name]]
+
 
 class UploadForm(FlaskForm):
-    attachment = FileField("Add a file", description="PDF, PNG, JPEG, GIF or WebP, up to 5 MB each.")
+    attachment = FileField(
+        "Add a file", description="PDF, PNG, JPEG, GIF or WebP, up to 5 MB each.",
+        render_kw={"form": "step-form"},  # part of the orders step's form: an upload saves the typed text too
+    )
 
 
 class ReviewForm(FlaskForm):

@@ -355,10 +355,40 @@ def _post_shifts(booking, card, data, now):
 def _post_orders(booking, card, data, now):
     form = forms.OrdersForm()
     form.apply(data)
+    upload_form = forms.UploadForm()
     if form.validate():
+        if not _attach_chosen_file(booking, upload_form):  # a file chosen but not uploaded yet goes along
+            service.save_step(booking, "orders", data)
+            return _invalid("orders", booking, card, data, form, now, upload_form=upload_form)
         service.save_step(booking, "orders", data, advance_to="review")
         return _next(booking, "orders")
     return _invalid("orders", booking, card, data, form, now)
+
+
+def _attach_chosen_file(booking: Booking, upload_form: forms.UploadForm) -> bool:
+    """Attach the file chosen in the orders step, if any; False with the reason beside the field."""
+    chosen = upload_form.attachment.data
+    if chosen is None or not getattr(chosen, "filename", ""):
+        return True
+    try:
+        service.add_attachment(booking, current_user, chosen)
+    except service.AttachmentError as e:
+        upload_form.attachment.errors = [str(e)]
+        return False
+    return True
+
+
+def _save_orders_text(booking: Booking) -> None:
+    """Uploading or removing a file posts the orders step's form: keep what was typed, checked or not.
+
+    Nothing moves on: the step's own submit still checks the fields. A post without those fields
+    (an older page) leaves the saved text alone.
+    """
+    if not booking.is_draft or not any(name in request.form for name in forms.OrdersForm.FIELDS):
+        return
+    data = service.draft_data(booking)
+    forms.OrdersForm(meta={"csrf": False}).apply_draft(data)
+    service.save_step(booking, "orders", data)
 
 
 @bp.post("/requests/<int:booking_id>/<step>/preview")
@@ -464,6 +494,7 @@ def upload(booking_id: int):
     _, card = service.card_for(booking)
     form = forms.UploadForm()
     if form.validate():
+        _save_orders_text(booking)
         try:
             service.add_attachment(booking, current_user, form.attachment.data)
         except service.AttachmentError as e:
@@ -495,6 +526,7 @@ def delete_attachment(booking_id: int, attachment_id: int):
     booking = service.get_booking_for(current_user, booking_id)
     attachment = service.get_attachment(booking, attachment_id)
     if forms.DiscardForm().validate():
+        _save_orders_text(booking)
         try:
             service.remove_attachment(booking, attachment)
         except service.AttachmentError:

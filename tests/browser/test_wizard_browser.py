@@ -238,11 +238,12 @@ def test_full_wizard_with_a_live_quote(page, app, agencies, users, network_guard
     )
     page.get_by_role("button", name="Upload file").click()
     expect(page.get_by_role("link", name="site-map.pdf")).to_be_visible()
-    # what was typed before the upload is kept? (the upload saves only the file: type again if needed)
-    if not page.get_by_label("Instructions for the officers").input_value():
-        page.get_by_label("Instructions for the officers").fill("Report to the north gate at 17:45. Radio channel 3.")
-        page.get_by_label("On-site contact").fill("Sam Rivera")
-        page.get_by_label("Contact phone").fill("(555) 555-0199")
+    # what was typed before the upload is kept (the upload saves the step's text, without going on)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Post orders")
+    expect(page.get_by_label("Instructions for the officers")).to_have_value(
+        "Report to the north gate at 17:45. Radio channel 3.")
+    expect(page.get_by_label("On-site contact")).to_have_value("Sam Rivera")
+    expect(page.get_by_label("Contact phone")).to_have_value("(555) 555-0199")
     if slug == "kcpd":
         screenshot(f"wizard-{slug}-4-orders")
     page.get_by_role("button", name="Save and continue").click()
