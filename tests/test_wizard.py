@@ -513,6 +513,35 @@ def test_a_file_chosen_when_saving_the_step_is_attached(client, employer):
     assert r.status_code == 422 and "is not a PDF" in field_error(r.get_data(as_text=True), "attachment")
 
 
+@pytest.mark.parametrize("name", ["план.pdf", "地图.pdf", "Lageplan für Tor 3.PDF"])
+def test_file_names_in_any_script_are_accepted(client, employer, app, name):
+    bid = at_orders(client)
+    r = upload(client, bid, name, PDF, "application/pdf")
+    assert r.status_code == 303, r.get_data(as_text=True)
+    [attachment] = db.session.get(Booking, bid).attachments
+    assert attachment.original_name == name[:-4] + ".pdf" and re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name)
+    assert name[:-4] in client.get(url(bid, "orders")).get_data(as_text=True)
+    with client.get(f"{url(bid)}/attachments/{attachment.id}") as download:
+        assert download.status_code == 200 and download.data == PDF
+        assert "filename*=UTF-8''" in download.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    (".pdf", None), ("C:\\fakepath\\..\\map.pdf", "map.pdf"), ("\u202egnp.pdf", "gnp.pdf"),
+    ("\x00.pdf", "attachment.pdf"),
+])
+def test_display_names_are_safe(name, shown):
+    from pathlib import PurePath
+
+    from portal.bookings import service
+
+    ext = PurePath(name.replace("\\", "/")).suffix.lower().lstrip(".")
+    if shown is None:
+        assert ext == ""  # a dotfile has no extension: refused as not a PDF or an image
+    else:
+        assert service.display_name(name, ext) == shown
+
+
 def test_the_size_limit_is_5_mb():
     from portal.bookings import service
 

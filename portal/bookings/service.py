@@ -8,15 +8,15 @@ slug), so a step's form can overlay unsaved input for the live preview without w
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from flask import abort, current_app
 from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.utils import secure_filename
 
 from portal import accounts, cards, quote_forms
 from portal.bookings import states
@@ -467,8 +467,7 @@ def add_attachment(booking: Booking, user: User, upload: FileStorage | None) -> 
         raise AttachmentError("Choose a file to attach.")
     if len(booking.attachments) >= MAX_ATTACHMENTS:
         raise AttachmentError(f"A request holds at most {MAX_ATTACHMENTS} files; remove one first.")
-    name = secure_filename(upload.filename)[-120:] or "attachment"
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    ext = PurePath(upload.filename.replace("\\", "/")).suffix.lower().lstrip(".")
     expected = _EXTENSIONS.get(ext)
     if expected is None:
         raise AttachmentError("Attach a PDF or an image (PNG, JPEG, GIF or WebP).")
@@ -480,6 +479,7 @@ def add_attachment(booking: Booking, user: User, upload: FileStorage | None) -> 
     actual = sniff(content[:16])
     if actual != expected:
         raise AttachmentError(f"The file is named .{ext} but its content is not {_LABELS[expected]}.")
+    name = display_name(upload.filename, ext)
     stored = secrets.token_hex(16)
     path = upload_dir() / stored
     with open(path, "xb") as out:
@@ -492,6 +492,18 @@ def add_attachment(booking: Booking, user: User, upload: FileStorage | None) -> 
     db.session.add(attachment)
     db.session.commit()
     return attachment
+
+
+def display_name(filename: str, ext: str) -> str:
+    """The name to show and download a file under: the employer's own, in any script (план.pdf, 地图.pdf),
+    without folders, control or formatting characters, at most 120 characters; else ``attachment.<ext>``.
+
+    It is only ever shown (escaped) and sent as the download name: the file is stored under a random name.
+    """
+    name = unicodedata.normalize("NFC", PurePath(filename.replace("\\", "/")).name)
+    name = "".join(c for c in name if unicodedata.category(c)[0] not in "CZ" or c == " ")
+    stem = " ".join(name[: -len(ext) - 1].split()).strip(" .")[:120 - len(ext) - 1]
+    return f"{stem}.{ext}" if stem else f"attachment.{ext}"
 
 
 def _size(n: int) -> str:
