@@ -639,6 +639,63 @@ def test_preview_of_the_location_step_shows_the_jurisdiction_block(client, emplo
     assert db.session.get(Booking, bid).city == "Kansas City"
 
 
+@pytest.fixture
+def pricings(monkeypatch):
+    """Counts the calls of quote_forms.preview (every pricing of a form goes through it), still pricing."""
+    from portal import quote_forms
+
+    calls = []
+    real = quote_forms.preview
+
+    def spy(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(quote_forms, "preview", spy)
+    return calls
+
+
+def test_the_review_prices_the_draft_once(client, employer, pricings):
+    bid = walk_to_review(client, "mesa")
+    pricings.clear()
+    html = client.get(url(bid, "review")).get_data(as_text=True)
+    assert len(pricings) == 1 and 'data-testid="review-total"' in html
+    pricings.clear()
+    assert post_form(client, url(bid, "submit"), {}, page=url(bid, "review")).status_code == 422  # not ticked
+    assert len(pricings) == 2  # the page the token came from, and the 422 page
+    # a refused submit shows the problems and the quote that check_draft priced: one pricing in all
+    booking = db.session.get(Booking, bid)
+    booking.instructions = ""
+    db.session.commit()
+    token = csrf_token_from(html)
+    pricings.clear()
+    response = client.post(url(bid, "submit"), data={"csrf_token": token, "accept": "y"})
+    assert response.status_code == 422 and "review-problems" in response.get_data(as_text=True)
+    assert 'data-testid="review-total"' in response.get_data(as_text=True)
+    assert len(pricings) == 1
+
+
+def test_a_location_preview_runs_few_queries(client, employer, app):
+    from sqlalchemy import event
+
+    html = client.get("/employer/requests/new").get_data(as_text=True)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.post("/employer/requests/new/preview", headers={**HX, "X-CSRFToken": csrf_token_from(html)},
+                               data={"agency": "kcpd", "city": "Kansas City", "state": "MO", "zip_code": "64106"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    # the signed-in user, the agency and its card version; no list of agencies (no select is shown)
+    assert len(statements) <= 3, statements
+    assert not any("FROM agencies ORDER BY" in s for s in statements)
+
+
 # -- drafts and My requests ------------------------------------------------------------------------
 def test_dashboard_lists_drafts_and_a_draft_resumes_where_it_was_left(client, employer):
     assert "No requests yet" in client.get("/employer/").get_data(as_text=True)

@@ -95,6 +95,10 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
     """Everything the wizard template needs: the step's form, the live panel and the advice box."""
     shifts_form = extra.pop("shifts_form", None)
     priced = extra.pop("priced", None)
+    if step == "review" and booking is not None and card is not None and priced is None and "problems" not in extra:
+        # the review shows what check_draft finds and the quote it priced: the draft is priced once
+        extra["problems"], result = service.check_draft(booking, card, now=now)
+        priced = (None, result)
     if priced is not None:  # the step already priced (and marked) its form: pricing again would re-validate it
         shifts_form, result = priced
         advice = service.advice(card, data, now=now)
@@ -122,7 +126,6 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
         ctx["employer_review"] = (service.needs_employer_review(booking, current_user), card.employer_review)
         ctx["approval"] = current_user.organisation.approval_for(booking.agency)
         ctx["refusal"] = service.refusal(current_user.organisation, booking.agency)
-        ctx.setdefault("problems", service.check_draft(booking, card, now=now)[0])
         ctx.setdefault("review_form", forms.ReviewForm())
         ctx["screening_yes"] = [k for k, v in (data.get("screening") or {}).items() if v]
         ctx["job_label"] = next((j.label for j in card.job_types if j.key == data.get("job_type")), "")
@@ -133,7 +136,8 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
 
 
 def _agency_choices() -> list[tuple[str, str]]:
-    return [("", "Choose an agency")] + [(a.slug, a.name) for a, _ in service.bookable_agencies()]
+    """For a location form that is rendered or validated (a preview needs neither: it skips the query)."""
+    return [("", "Choose an agency"), *service.bookable_agencies()]
 
 
 def _location_form(data: dict | None = None) -> forms.LocationForm:
@@ -223,7 +227,6 @@ def new_request():
 @bp.post("/requests/new/preview")
 def new_preview():
     form = forms.LocationForm(meta={"csrf": False})
-    form.agency.choices = _agency_choices()
     _, card = _card_of_slug(form.agency.data)
     data = service.empty_data(form.agency.data or "")
     form.apply(data)
@@ -404,7 +407,6 @@ def preview(booking_id: int, step: str):
         form = None
     elif step == "location":
         form = forms.LocationForm(meta={"csrf": False})
-        form.agency.choices = _agency_choices()
         form.apply(data)
         _, new_card = _card_of_slug(form.agency.data)
         card = new_card or card
@@ -443,7 +445,7 @@ def submit(booking_id: int):
         done = service.submit(booking, current_user, now=now)
     except service.SubmitRefused as refused:
         ctx = _context("review", booking=booking, card=card, data=service.draft_data(booking), form=form, now=now,
-                       review_form=form, problems=refused.problems)
+                       review_form=form, problems=refused.problems, priced=(None, refused.result))
         return _page(422, **ctx)
     except TransitionError:
         done = False
