@@ -277,6 +277,36 @@ def test_approvals_and_staffing_advice_are_carried_along(client, employer):
     assert "Headcount raised from 1 to 3" in review  # the tavern minimum
 
 
+@pytest.mark.parametrize("slug", ["mesa", "west-valley-city", "tucson"])
+def test_attire_is_not_asked_when_the_card_has_no_plain_clothes_question(client, employer, slug):
+    bid = start_draft(client, slug)
+    html = client.get(url(bid, "work")).get_data(as_text=True)
+    assert "What the officers wear" not in html and 'name="attire"' not in html
+    r = post_form(client, url(bid, "work"), {"job_type": "security"})  # no attire posted: not required
+    assert r.status_code == 303, r.get_data(as_text=True)
+    assert post_form(client, url(bid, "shifts"), {**shift(slug), "action": "next"}).status_code == 303
+    assert post_form(client, url(bid, "orders"), ORDERS).status_code == 303
+    review = client.get(url(bid, "review")).get_data(as_text=True)
+    assert "Officers wear" not in review and "Plain clothes" not in review
+    assert submit(client, bid).status_code == 303
+    assert "Officers wear" not in client.get(url(bid)).get_data(as_text=True)
+
+
+def test_kcpd_asks_what_officers_wear_and_ties_the_error_to_the_choice(client, employer):
+    bid = start_draft(client, "kcpd")
+    html = client.get(url(bid, "work")).get_data(as_text=True)
+    assert "What the officers wear" in html and 'name="attire"' in html
+    r = post_form(client, url(bid, "work"), {"job_type": "security"})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert re.search(r'<fieldset class="choice-group field-invalid" aria-describedby="attire-error">', body)
+    assert '<p class="field-error" id="attire-error">Choose uniform or plain clothes.</p>' in body
+    assert post_form(client, url(bid, "work"), {"job_type": "security", "attire": "uniform"}).status_code == 303
+    assert post_form(client, url(bid, "shifts"), {**shift("kcpd"), "action": "next"}).status_code == 303
+    assert post_form(client, url(bid, "orders"), ORDERS).status_code == 303
+    assert "<dt>Officers wear</dt><dd>Uniform</dd>" in client.get(url(bid, "review")).get_data(as_text=True)
+
+
 def test_work_step_requires_the_kind_of_work(client, employer):
     bid = start_draft(client, "tucson")
     response = post_form(client, url(bid, "work"), {"attire": "uniform"})

@@ -41,6 +41,16 @@ from portal.pricing.staffing import recommend
 
 DraftData = dict[str, Any]
 
+# The contract with the rate card about attire: a card that has a screening question with this key
+# (kcpd.toml's ``[screening.plain_clothes]``, with its approval effect) makes the wizard ask what the
+# officers wear, as a uniform / plain clothes choice stored in ``Booking.plain_clothes``, and answers
+# the question "yes" for plain clothes. A card without it is never asked and is always "uniform".
+PLAIN_CLOTHES_KEY = "plain_clothes"
+
+
+def asks_attire(card: RateCard) -> bool:
+    return card.screening_question(PLAIN_CLOTHES_KEY) is not None
+
 STEP_FIELDS = {
     "location": ("site_name", "street", "city", "state", "zip_code"),
     "work": ("job_type", "venue_kind", "attendance", "screening", "plain_clothes"),
@@ -191,8 +201,8 @@ def request_extra(card: RateCard, data: DraftData) -> dict[str, Any]:
     if any(location.values()):
         extra["location"] = location
     answers = {k: True for k, v in (data.get("screening") or {}).items() if v and card.screening_question(k)}
-    if data.get("plain_clothes") and card.screening_question("plain_clothes"):
-        answers["plain_clothes"] = True
+    if data.get("plain_clothes") and asks_attire(card):
+        answers[PLAIN_CLOTHES_KEY] = True
     if answers:
         extra["screening"] = answers
     venue: dict[str, Any] = {}

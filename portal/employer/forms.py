@@ -22,12 +22,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.bookings.service import PLAIN_CLOTHES_KEY, asks_attire
 from portal.forms import STATE_CHOICES, phone_number, strip, us_zip
 from portal.pricing import RateCard
 from portal.pricing.request import MAX_ATTENDANCE
 
 _required = DataRequired(message="This field is required.")
-PLAIN_CLOTHES_KEY = "plain_clothes"  # the screening question a card may ask about attire
 
 
 class LocationForm(FlaskForm):
@@ -79,18 +79,12 @@ def _build_work_form(card: RateCard) -> type[FlaskForm]:
             description="How many people you expect at the busiest time. Leave empty if it does not apply.",
             render_kw={"min": 0, "inputmode": "numeric"},
         )
-        attire = RadioField(
-            "What officers wear",
-            [InputRequired("Choose uniform or plain clothes.")],
-            choices=[SelectChoice("uniform", "Uniform"), SelectChoice("plain", "Plain clothes")],
-            default="uniform",
-        )
 
         def apply(self, data: dict[str, Any]) -> None:
             data["job_type"] = self.job_type.data or None
             data["venue_kind"] = (self.venue_kind.data or None) if hasattr(self, "venue_kind") else None
             data["attendance"] = self.attendance.data if isinstance(self.attendance.data, int) else None
-            data["plain_clothes"] = self.attire.data == "plain"
+            data["plain_clothes"] = hasattr(self, "attire") and self.attire.data == "plain"
             data["screening"] = {q.key: bool(self[f"q_{q.key}"].data) for q in screening_questions(card)}
 
     if card.staffing is not None:
@@ -99,6 +93,14 @@ def _build_work_form(card: RateCard) -> type[FlaskForm]:
             default="",
             choices=[SelectChoice("", "Not one of these"), *(SelectChoice(v.key, v.label) for v in venues)],
             description=f"{card.short_name} recommends a staffing level for these venues.",
+        )
+    if asks_attire(card):  # only a card with the plain_clothes screening question (see PLAIN_CLOTHES_KEY)
+        WorkForm.attire = RadioField(
+            "What officers wear",
+            [InputRequired("Choose uniform or plain clothes.")],
+            choices=[SelectChoice("uniform", "Uniform"), SelectChoice("plain", "Plain clothes")],
+            default="uniform",
+            description=card.screening_question(PLAIN_CLOTHES_KEY).help,
         )
     for q in screening_questions(card):
         setattr(WorkForm, f"q_{q.key}", BooleanField(q.question, description=q.help))
@@ -111,8 +113,9 @@ def work_formdata(card: RateCard, data: dict[str, Any]) -> dict[str, Any]:
         "job_type": data.get("job_type") or "",
         "venue_kind": data.get("venue_kind") or "",
         "attendance": "" if data.get("attendance") is None else str(data["attendance"]),
-        "attire": "plain" if data.get("plain_clothes") else "uniform",
     }
+    if asks_attire(card):
+        out["attire"] = "plain" if data.get("plain_clothes") else "uniform"
     for q in screening_questions(card):
         if (data.get("screening") or {}).get(q.key):
             out[f"q_{q.key}"] = "y"

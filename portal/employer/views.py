@@ -127,6 +127,7 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
         ctx["approval"] = current_user.organisation.approval_for(booking.agency)
         ctx["refusal"] = service.refusal(current_user.organisation, booking.agency)
         ctx.setdefault("review_form", forms.ReviewForm())
+        ctx["asks_attire"] = service.asks_attire(card)
         ctx["screening_yes"] = [k for k, v in (data.get("screening") or {}).items() if v]
         ctx["job_label"] = next((j.label for j in card.job_types if j.key == data.get("job_type")), "")
         ctx["venue_label"] = next(
@@ -471,7 +472,7 @@ def booking(booking_id: int):
         "employer/booking.html", booking=booking, card=card, preview=result,
         approval=current_user.organisation.approval_for(booking.agency),
         refusal=service.refusal(current_user.organisation, booking.agency),
-        employer_review=card.employer_review,
+        employer_review=card.employer_review, asks_attire=service.asks_attire(card),
     ))
     response.vary.add("HX-Request")
     return response
