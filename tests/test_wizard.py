@@ -131,8 +131,13 @@ def test_whole_wizard_with_plain_posts_submits_the_booking(client, employer, slu
 
     page = client.get(url(bid)).get_data(as_text=True)
     assert booking.reference in page and "Submitted, awaiting deposit" in page and "Timeline" in page
+    assert "Your request is recorded and waits for the deposit" in page and "notified" not in page
+    zone = datetime.now(ZoneInfo(ZONES[slug])).strftime("%Z")  # times carry the agency's zone, as elsewhere
+    assert len(re.findall(rf'<time datetime="[^"]+">[^<]*\d\d:\d\d {zone}</time>', page)) == 2
     dashboard = client.get("/employer/").get_data(as_text=True)
     assert booking.reference in dashboard and "Submitted" in dashboard
+    shift_zone = booking.shifts[0].starts_at.astimezone(ZoneInfo(ZONES[slug])).strftime("%Z")
+    assert re.search(rf"<td>\w{{3}} \d{{1,2}} \w{{3}} \d{{4}}, 18:00 {shift_zone}", dashboard)
 
 
 def test_double_submit_changes_the_state_once(client, employer):
@@ -248,6 +253,23 @@ def test_location_step_errors_beside_the_field(client, employer, field, value, m
     response = post_form(client, "/employer/requests/new", data)
     assert response.status_code == 422
     assert message in field_error(response.get_data(as_text=True), field)
+
+
+def test_a_malformed_agency_slug_never_reaches_the_database(client, employer):
+    """Run on PostgreSQL too (DETAIL_DESK_TEST_DB=postgresql), where a NUL byte in a query is an error."""
+    response = post_form(client, "/employer/requests/new", {
+        "agency": "kcpd\x00", "site_name": "Plaza", "street": "1 Main", "city": "Kansas City", "state": "MO",
+        "zip_code": "64106"})
+    assert response.status_code == 422
+    assert "Not a valid choice" in field_error(response.get_data(as_text=True), "agency")
+    assert client.get("/employer/requests/new?agency=kcpd%00").status_code == 302
+    html = client.get("/employer/").get_data(as_text=True)
+    preview = client.post("/employer/requests/new/preview", headers={**HX, "X-CSRFToken": csrf_token_from(html)},
+                          data={"agency": "kcpd\x00"})
+    assert preview.status_code == 200
+    assert client.post("/employer/agencies/kcpd%00/approval",
+                       data={"csrf_token": csrf_token_from(html)}).status_code == 404
+    assert drafts_count() == 0
 
 
 # -- step 2: venue and work ----------------------------------------------------------------------

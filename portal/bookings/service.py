@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -38,6 +38,7 @@ from portal.pricing import RateCard
 from portal.pricing.request import Location, QuoteRequest
 from portal.pricing.screening import screen
 from portal.pricing.staffing import recommend
+from portal.pricing.validate import SLUG_RE
 
 DraftData = dict[str, Any]
 
@@ -94,7 +95,9 @@ def bookable_agencies() -> list[tuple[str, str]]:
 
 
 def agency_by_slug(slug: str | None) -> tuple[Agency, RateCardVersion] | None:
-    if not slug:
+    """The agency and its current card version; None for an unknown or malformed slug (never sent to the
+    database: a NUL byte is an error on PostgreSQL)."""
+    if not slug or not SLUG_RE.fullmatch(slug):
         return None
     agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
     version = cards.current_version(agency) if agency else None
@@ -232,12 +235,6 @@ def price(card: RateCard, data: DraftData, *, now: datetime, form=None):
         card.slug, card, form, now=now, extra=request_extra(card, data), shift_extra=shift_extra(card, data)
     )
     return form, result
-
-
-def api_body(booking: Booking, *, now: datetime) -> dict[str, Any] | None:
-    """The ``POST /api/v1/quotes`` body this draft is priced with (None while shifts are incomplete)."""
-    _, card = card_for(booking)
-    return price(card, draft_data(booking), now=now)[1].body
 
 
 @dataclass
@@ -539,6 +536,3 @@ def remove_attachment(booking: Booking, attachment: Attachment) -> None:
     db.session.commit()
     path.unlink(missing_ok=True)
 
-
-def today_in(card: RateCard, now: datetime) -> date:
-    return now.astimezone(card.zone).date()

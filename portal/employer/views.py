@@ -38,6 +38,7 @@ from portal.employer import forms
 from portal.extensions import db
 from portal.models import Agency, Booking, Role
 from portal.models.bookings import STEP_LABELS, STEPS
+from portal.pricing.validate import SLUG_RE
 
 bp = Blueprint("employer", __name__, url_prefix="/employer")
 restrict_blueprint(bp, Role.EMPLOYER)
@@ -65,6 +66,8 @@ def dashboard():
 
 @bp.post("/agencies/<slug>/approval")
 def request_approval(slug: str):
+    if not SLUG_RE.fullmatch(slug):
+        abort(404)
     agency = db.first_or_404(db.select(Agency).where(Agency.slug == slug))
     accounts.request_approval(current_user, agency)
     flash(f"{agency.name} will review your organisation. We'll show the decision here.", "success")
@@ -116,7 +119,7 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
     ctx = {
         "step": step, "steps": STEPS, "step_labels": STEP_LABELS, "reached": reached, "booking": booking,
         "card": card, "data": data, "form": form, "preview": result, "advice": advice,
-        "step_url": step_url, "preview_url": preview_url, "today": service.today_in(card, now) if card else None,
+        "step_url": step_url, "preview_url": preview_url,
         "screening_questions": forms.screening_questions(card) if card else [],
     }
     ctx.update(extra)
