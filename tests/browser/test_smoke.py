@@ -17,6 +17,8 @@ PASSWORD = "harbour lantern velvet 42"
 
 def assert_htmx_loaded(page):
     # The script tag carries an SRI hash: a file that doesn't match it is refused and htmx stays undefined.
+    # It is deferred: wait until the page has run its scripts (a visible flash can come before that).
+    page.wait_for_load_state("load")
     assert page.evaluate("typeof htmx") == "object"
 
 
