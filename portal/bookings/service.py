@@ -21,6 +21,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from portal import accounts, cards, quote_forms
 from portal.bookings import states
 from portal.extensions import db
+from portal.formatting import money
 from portal.models import (
     Agency,
     ApprovalStatus,
@@ -38,7 +39,6 @@ from portal.pricing import RateCard
 from portal.pricing.request import Location, QuoteRequest
 from portal.pricing.screening import screen
 from portal.pricing.staffing import recommend
-from portal.pricing.validate import SLUG_RE
 
 DraftData = dict[str, Any]
 
@@ -97,11 +97,7 @@ def bookable_agencies() -> list[tuple[str, str]]:
 def agency_by_slug(slug: str | None) -> tuple[Agency, RateCardVersion] | None:
     """The agency and its current card version; None for an unknown or malformed slug (never sent to the
     database: a NUL byte is an error on PostgreSQL)."""
-    if not slug or not SLUG_RE.fullmatch(slug):
-        return None
-    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
-    version = cards.current_version(agency) if agency else None
-    return (agency, version) if version else None
+    return cards.current_for_slug(slug or "")
 
 
 def card_for(booking: Booking) -> tuple[RateCardVersion, RateCard]:
@@ -380,7 +376,7 @@ def submit(booking: Booking, user: User, *, now: datetime) -> bool:
     locked.submitted_at = now
     locked.step = "review"
     transition(locked, BookingStatus.AWAITING_DEPOSIT, actor=user,
-               note=f"Submitted with a quote of {q['total_cents']} cents on rate card version {version.version}.")
+               note=f"Submitted with a quote of {money(q['total_cents'])} on rate card version {version.version}.")
     db.session.commit()
     approval = user.organisation.approval_for(locked.agency) if user.organisation else None
     if approval is None:
