@@ -1,17 +1,17 @@
 """The shift-and-quote form shared by the public instant quote and the request wizard.
 
 One form class per rate card (its ranks, schedules and whether rates are minimums decide the
-fields), a conversion from the bound form to the JSON request body of ``POST /api/v1/quotes``,
-and the mapping of the engine's field errors (``shifts[0].end``) back onto form fields. The
-live panel, the API and submission all price through ``portal.quoting``: the page can never
-show a price the server would not charge.
+fields), used to render the form; ``read``, which turns the form's data into the JSON request body
+of ``POST /api/v1/quotes`` (every path reads it there: the live panel, the steps, submission); and
+the mapping of the engine's field errors (``shifts[0].end``) back onto form field names. Every
+price goes through ``portal.quoting``: the page can never show a price the server would not charge.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -26,20 +26,16 @@ from wtforms import (
     StringField,
     TimeField,
 )
-from wtforms.validators import NumberRange, Optional
 
 from portal.pricing import RateCard
 
 MAX_SHIFT_ROWS = 60  # a form holds at most this many shifts (the API takes more)
+COUNT_LIMIT = 200  # officers, vehicles or any rank in one shift row
 _MONEY = re.compile(r"^\d{1,5}(\.\d{1,2})?$")
 
 
-def _count(label: str, *, upto: int = 200) -> IntegerField:
-    return IntegerField(
-        label,
-        [Optional(), NumberRange(0, upto, f"Enter a number from 0 to {upto}.")],
-        render_kw={"min": 0, "max": upto},
-    )
+def _count(label: str) -> IntegerField:
+    return IntegerField(label, render_kw={"min": 0, "max": COUNT_LIMIT})
 
 
 def form_classes(card: RateCard) -> tuple[type[Form], type[FlaskForm]]:
@@ -55,10 +51,10 @@ def _build_form_classes(card: RateCard) -> tuple[type[Form], type[FlaskForm]]:
     lowest = ranks[0]
 
     class ShiftForm(Form):
-        date = DateField("Date", [Optional()])
-        start = TimeField("Start", [Optional()])
-        end = TimeField("End", [Optional()])
-        end_date = DateField("Ends on", [Optional()], description="Only if not the same day or the next morning.")
+        date = DateField("Date")
+        start = TimeField("Start")
+        end = TimeField("End")
+        end_date = DateField("Ends on", description="Only if not the same day or the next morning.")
         officers = _count(f"{lowest.label}s")
         vehicles = _count("Vehicles")
 
@@ -87,7 +83,6 @@ def _build_form_classes(card: RateCard) -> tuple[type[Form], type[FlaskForm]]:
                 f"offered_{rank.key}",
                 StringField(
                     f"Hourly rate offered for {rank.label.lower()}s",
-                    [Optional()],
                     description="Leave empty for the published minimum.",
                     render_kw={"inputmode": "decimal", "placeholder": "published minimum"},
                 ),
@@ -190,127 +185,197 @@ def apply_row_action(formdata, action: str):
 
 @dataclass
 class FormRequest:
-    """What a bound form says, as far as it can be read: a request body and what is still missing."""
+    """What the shift form's data says, as far as it can be read: a request body and what is still missing."""
 
     body: dict[str, Any]
     missing: list[str] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)  # form field name -> messages
+    rows: list[int] = field(default_factory=list)  # engine shift index -> form row
+    needs: dict[str, str] = field(default_factory=dict)  # empty field name -> what to enter there
 
     @property
     def complete(self) -> bool:
         return not self.missing and not self.errors
 
 
-def _local(day: date, t) -> str:
-    return f"{day.isoformat()}T{t.strftime('%H:%M')}"
+# What a field of the form accepts, read the way WTForms' DateField ("%Y-%m-%d"), TimeField ("%H:%M")
+# and IntegerField read it, with the same messages. Here rather than in the bound form so the live panel
+# reads the data without building a form (the panel's hot path), and every other path reads it the same.
+_DATE_TEXT = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_TIME_TEXT = re.compile(r"^([0-9]{1,2}):([0-9]{1,2})$")
+_INTEGER_TEXT = re.compile(r"^[+-]?[0-9]{1,9}$")
 
 
-def shift_rows(form: FlaskForm) -> list:
-    return list(form.shifts)
+def _numbers_reader(pattern: re.Pattern, build, message: str):
+    """A reader of text like ``2027-03-04`` into ``build(2027, 3, 4)``; ValueError(message) otherwise."""
+
+    def read_text(text: str):
+        match = pattern.match(text)
+        if match is not None:
+            try:
+                return build(*map(int, match.groups()))
+            except ValueError:
+                pass
+        raise ValueError(message)
+
+    return read_text
 
 
-def read(form: FlaskForm, card: RateCard) -> FormRequest:
-    """Turn the bound form into shift and rate fields of an API request body.
+_read_date = _numbers_reader(_DATE_TEXT, date, "Not a valid date value.")
+_read_time = _numbers_reader(_TIME_TEXT, time, "Not a valid time value.")
+
+
+def _read_count(text: str) -> int:
+    if not _INTEGER_TEXT.match(text):
+        raise ValueError("Not a valid integer value.")
+    value = int(text)
+    if not 0 <= value <= COUNT_LIMIT:
+        raise ValueError(f"Enter a number from 0 to {COUNT_LIMIT}.")
+    return value
+
+
+_NEED_WORDS = {"date": "a date", "start": "a start time", "end": "an end time"}
+_NEEDS = {"date": "Enter the date.", "start": "Enter the start time.", "end": "Enter the end time."}
+
+
+def _row_readers(card: RateCard) -> dict[str, Any]:
+    """The fields of a shift row for this card and how each is read (kept in the card's cache)."""
+    readers = card._cache.get("portal.row_readers")
+    if readers is None:
+        readers = {"date": _read_date, "end_date": _read_date, "start": _read_time, "end": _read_time,
+                   "officers": _read_count, "vehicles": _read_count}
+        readers.update({f"rank_{rank.key}": _read_count for rank in card.ranks[1:]})
+        card._cache["portal.row_readers"] = readers
+    return readers
+
+
+def _local(day: date, t: time) -> str:
+    return f"{day.isoformat()}T{t.hour:02d}:{t.minute:02d}"
+
+
+def read(formdata, card: RateCard) -> FormRequest:
+    """Turn the shift form's data (a MultiDict) into the shift and rate fields of an API request body.
 
     Fields a person has not filled yet are reported as ``missing`` (plain words), not errors.
-    Input the form itself cannot read (a malformed date) is an error on that field.
+    Input that cannot be read (a malformed date, a negative headcount) is an error on that field,
+    keyed by the field's name in the form (``shifts-0-date``).
     """
-    form.validate()  # coerces values; its messages are kept beside the fields
     result = FormRequest(body={})
-    for name, messages in _flatten_errors(form):
-        if name != "csrf_token":
-            result.errors.setdefault(name, []).extend(messages)
-    if hasattr(form, "schedule"):
-        result.body["schedule"] = form.schedule.data or card.default_schedule.key
-    if getattr(form, "priority", None) is not None and form.priority.data:
-        result.body["priority"] = form.priority.data
+    errors = result.errors
+    if len(card.schedules) > 1:
+        chosen = (formdata.get("schedule") or "").strip()
+        if chosen and card.schedule(chosen) is None:
+            errors["schedule"] = ["Not a valid choice."]
+        result.body["schedule"] = chosen or card.default_schedule.key
+    priority = (formdata.get("priority") or "").strip()
+    if priority:
+        if priority in _selectable_tiers(card):
+            result.body["priority"] = priority
+        else:
+            errors["priority"] = ["Not a valid choice."]
     offered = {}
     for rank in card.ranks if card.rates_are_minimums else ():
-        f = getattr(form, f"offered_{rank.key}")
-        value = (f.data or "").strip().lstrip("$")
+        value = (formdata.get(f"offered_{rank.key}") or "").strip().lstrip("$")
         if value:
             if _MONEY.match(value):
                 offered[rank.key] = value if "." in value else f"{value}.00"
             else:
-                result.errors.setdefault(f.name, []).append("Enter an hourly rate like 45.00.")
+                errors[f"offered_{rank.key}"] = ["Enter an hourly rate like 45.00."]
     if offered:
         result.body["offered_rates"] = offered
 
+    rows = rows_of(formdata) or [{}]
+    ranks = card.ranks
+    readers = _row_readers(card)
     shifts = []
-    for i, row in enumerate(form.shifts):
-        label = f"Shift {i + 1}" if len(form.shifts) > 1 else "The shift"
-        s = row.form
-        needs = [
-            word
-            for word, f in (("a date", s.date), ("a start time", s.start), ("an end time", s.end))
-            if f.data is None
-        ]
-        if any(row.form[n].errors for n in ("date", "start", "end", "end_date")):
-            continue
-        if needs:
-            result.missing.append(f"{label} needs {_join(needs)}.")
-            continue
-        if s.end_date.data or s.end.data > s.start.data:
-            end_day = s.end_date.data or s.date.data
-        elif s.date.data < date.max:
-            end_day = s.date.data + timedelta(days=1)
-        else:
-            result.errors.setdefault(s.date.name, []).append("Enter a date before the year 9999.")
-            continue
+    for i, row in enumerate(rows):
+        label = f"Shift {i + 1}" if len(rows) > 1 else "The shift"
+        values: dict[str, Any] = {}
+        bad = False
+        for key, text in row.items():
+            text = text.strip()
+            if not text:
+                continue
+            reader = readers.get(key)
+            if reader is None:
+                continue  # not a field of this card's form
+            try:
+                values[key] = reader(text)
+            except ValueError as e:
+                errors[f"shifts-{i}-{key}"] = [str(e)]
+                bad = bad or reader is not _read_count  # a row without its times cannot be priced
         positions = {}
-        if s.officers.data:
-            positions[card.ranks[0].key] = s.officers.data
-        for rank in card.ranks[1:]:
-            n = s[f"rank_{rank.key}"].data
-            if n:
-                positions[rank.key] = n
+        if values.get("officers"):
+            positions[ranks[0].key] = values["officers"]
+        for rank in ranks[1:]:
+            if values.get(f"rank_{rank.key}"):
+                positions[rank.key] = values[f"rank_{rank.key}"]
+        if bad:
+            continue
+        needs = [key for key in ("date", "start", "end") if key not in values]
+        for key in needs:
+            result.needs[f"shifts-{i}-{key}"] = _NEEDS[key]
+        if not positions and not any(f"shifts-{i}-{key}" in errors for key in readers if key.startswith("rank_")) \
+                and f"shifts-{i}-officers" not in errors:
+            result.needs[f"shifts-{i}-officers"] = "Enter how many officers you need."
+        if needs:
+            result.missing.append(f"{label} needs {_join([_NEED_WORDS[key] for key in needs])}.")
+            continue
         if not positions:
             result.missing.append(f"{label} needs at least one officer.")
             continue
-        shift = {"start": _local(s.date.data, s.start.data), "end": _local(end_day, s.end.data), "positions": positions}
-        if s.vehicles.data:
-            shift["vehicles"] = s.vehicles.data
-        shifts.append((i, shift))
-    result.body["shifts"] = [shift for _, shift in shifts]
-    result.body["_rows"] = [i for i, _ in shifts]  # engine index -> form row, removed before pricing
+        day, start, end = values["date"], values["start"], values["end"]
+        if "end_date" in values or end > start:
+            end_day = values.get("end_date", day)
+        elif day < date.max:
+            end_day = day + timedelta(days=1)
+        else:
+            errors.setdefault(f"shifts-{i}-date", []).append("Enter a date before the year 9999.")
+            continue
+        shift = {"start": _local(day, start), "end": _local(end_day, end), "positions": positions}
+        if values.get("vehicles"):
+            shift["vehicles"] = values["vehicles"]
+        shifts.append(shift)
+        result.rows.append(i)
+    result.body["shifts"] = shifts
     return result
+
+
+def _selectable_tiers(card: RateCard) -> list[str]:
+    return [t.key for t in card.tiers if t.when == "selectable"]
 
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _flatten_errors(form):
-    for name, f in _all_fields(form):
-        if f.errors:
-            yield name, list(f.errors)
-
-
 _SHIFT_PATH = re.compile(r"^shifts\[(\d+)\](?:\.(\w+))?(?:\.(\w+))?$")
 _SHIFT_FIELD = {"start": "start", "end": "end", "vehicles": "vehicles", "officers": "officers", "job_type": "date"}
 
 
-def form_field_for(path: str | None, form: FlaskForm, card: RateCard, rows: list[int]) -> str | None:
+def form_field_for(path: str | None, card: RateCard, rows: list[int]) -> str | None:
     """The form field an engine error path belongs to (``shifts[0].end`` -> ``shifts-0-end``), or None."""
     if not path:
         return None
-    if path.startswith("offered_rates.") and card.rates_are_minimums:
-        name = f"offered_{path.split('.', 1)[1]}"
-        return getattr(form, name).name if hasattr(form, name) else None
-    if path in ("schedule", "priority") and hasattr(form, path):
-        return getattr(form, path).name
+    if path.startswith("offered_rates."):
+        rank = path.split(".", 1)[1]
+        return f"offered_{rank}" if card.rates_are_minimums and rank in card.rank_keys else None
+    if path == "schedule":
+        return path if len(card.schedules) > 1 else None
+    if path == "priority":
+        return path if _selectable_tiers(card) else None
     match = _SHIFT_PATH.match(path)
     if not match:
         return None
     index, key, sub = int(match.group(1)), match.group(2), match.group(3)
     if index >= len(rows):
         return None
-    row = form.shifts[rows[index]].form
+    row = f"shifts-{rows[index]}-"
     if key == "positions":
-        if sub and sub != card.ranks[0].key and f"rank_{sub}" in row:
-            return row[f"rank_{sub}"].name
-        return row.officers.name
-    return row[_SHIFT_FIELD.get(key or "", "date")].name
+        if sub and sub != card.ranks[0].key and sub in card.rank_keys:
+            return row + f"rank_{sub}"
+        return row + "officers"
+    return row + _SHIFT_FIELD.get(key or "", "date")
 
 
 def sentence(message: str) -> str:
@@ -350,13 +415,11 @@ def _all_fields(form):
             yield f.name, f
 
 
-def engine_errors_by_field(
-    errors: list[dict], form: FlaskForm, card: RateCard, rows: list[int]
-) -> dict[str, list[str]]:
+def engine_errors_by_field(errors: list[dict], card: RateCard, rows: list[int]) -> dict[str, list[str]]:
     """Engine errors (``{"field", "message"}``) keyed by form field name ("" for the form as a whole)."""
     out: dict[str, list[str]] = {}
     for e in errors:
-        name = form_field_for(e["field"], form, card, rows) or ""
+        name = form_field_for(e["field"], card, rows) or ""
         out.setdefault(name, []).append(sentence(e["message"]))
     return out
 
@@ -370,6 +433,7 @@ class Preview:
     problems: list[str] = field(default_factory=list)  # errors that belong to no single field
     field_errors: dict[str, list[str]] = field(default_factory=dict)
     body: dict[str, Any] | None = None  # the request body that was priced
+    needs: dict[str, str] = field(default_factory=dict)  # empty field name -> what to enter (with `missing`)
 
     @property
     def blocked(self) -> bool:
@@ -377,28 +441,29 @@ class Preview:
 
 
 def preview(
-    slug: str, card: RateCard, form: FlaskForm, *, now: datetime, extra: dict | None = None,
+    slug: str, card: RateCard, formdata, *, now: datetime, extra: dict | None = None,
     shift_extra: dict | None = None,
 ) -> Preview:
-    """Price what the form says so far, exactly as submission would (same body, same engine).
+    """Price what the shift form's data says so far, exactly as submission would (same body, same engine).
 
     ``extra`` adds the request fields other wizard steps collected (location, screening, venue);
-    ``shift_extra`` adds fields to every shift (the wizard's ``job_type``).
+    ``shift_extra`` adds fields to every shift (the wizard's ``job_type``). Nothing is bound or
+    written: a page that shows the form puts ``field_errors`` beside its fields (``apply_errors``).
     """
     from portal import quoting
 
-    read_back = read(form, card)
-    rows = read_back.body.pop("_rows")
+    read_back = read(formdata, card)
     if read_back.errors:
-        return Preview(None, read_back.missing, [], read_back.errors)
+        return Preview(None, read_back.missing, [], read_back.errors, needs=read_back.needs)
     if read_back.missing or not read_back.body["shifts"]:
-        return Preview(None, read_back.missing or ["Add a shift: its date, start and end, and how many officers."])
+        missing = read_back.missing or ["Add a shift: its date, start and end, and how many officers."]
+        return Preview(None, missing, needs=read_back.needs)
     body = {"agency": slug, **(extra or {}), **read_back.body}
     if shift_extra:
         body["shifts"] = [{**shift, **shift_extra} for shift in body["shifts"]]
     try:
         priced = quoting.price_with(card, body, now=now)
     except quoting.QuoteInputError as e:
-        errors = engine_errors_by_field(e.errors, form, card, rows)
+        errors = engine_errors_by_field(e.errors, card, read_back.rows)
         return Preview(None, [], errors.pop("", []), errors, body)
     return Preview(priced.to_dict(), body=body)

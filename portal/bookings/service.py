@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -219,18 +219,12 @@ def shift_extra(card: RateCard, data: DraftData) -> dict[str, Any] | None:
     return {"job_type": job_type} if job_type and card.job_type(job_type) else None
 
 
-def price(card: RateCard, data: DraftData, *, now: datetime, form=None):
-    """``(shifts form, Preview)``: the draft priced exactly as the API and submission price it.
-
-    ``form`` is the shifts step's bound form when the employer is on that step; otherwise the
-    stored shift rows are bound. Nothing is written.
-    """
-    if form is None:
-        form = quote_forms.bind(card, shift_formdata(card, data), csrf=False)
-    result = quote_forms.preview(
-        card.slug, card, form, now=now, extra=request_extra(card, data), shift_extra=shift_extra(card, data)
+def price(card: RateCard, data: DraftData, *, now: datetime) -> quote_forms.Preview:
+    """The draft priced exactly as the API and submission price it. Nothing is written."""
+    return quote_forms.preview(
+        card.slug, card, shift_formdata(card, data), now=now, extra=request_extra(card, data),
+        shift_extra=shift_extra(card, data),
     )
-    return form, result
 
 
 @dataclass
@@ -328,7 +322,7 @@ def check_draft(booking: Booking, card: RateCard, *, now: datetime) -> tuple[lis
     )
     form_problems("orders", orders)
 
-    _, result = price(card, data, now=now)
+    result = price(card, data, now=now)
     if result.quote is None:
         for message in result.missing + result.problems:
             problems.append(Problem("shifts", message))
@@ -356,15 +350,13 @@ def submit(booking: Booking, user: User, *, now: datetime) -> bool:
         db.session.rollback()
         raise SubmitRefused(problems, result)
     q = result.quote
-    form = quote_forms.bind(card, shift_formdata(card, draft_data(locked)), csrf=False)
-    rows = result.body["shifts"]
-    entered = [row.form for row in form.shifts if _row_complete(row.form)]
     locked.shifts.clear()
-    for i, (shift, requested, quoted) in enumerate(zip(entered, rows, q["shifts"], strict=True)):
+    for i, (requested, quoted) in enumerate(zip(result.body["shifts"], q["shifts"], strict=True)):
         starts_at, ends_at = datetime.fromisoformat(quoted["start"]), datetime.fromisoformat(quoted["end"])
+        local_start, local_end = datetime.fromisoformat(requested["start"]), datetime.fromisoformat(requested["end"])
         locked.shifts.append(BookingShift(
-            position=i, local_date=shift.date.data, local_start=_minute(shift.start.data),
-            local_end=_minute(shift.end.data), local_end_date=ends_at.date(),
+            position=i, local_date=local_start.date(), local_start=local_start.time(),
+            local_end=local_end.time(), local_end_date=ends_at.date(),
             starts_at=starts_at, ends_at=ends_at, requested=dict(requested["positions"]),
             positions=dict(quoted["positions"]), vehicles=quoted["vehicles"], job_type=quoted["job_type"],
             total_cents=quoted["total_cents"],
@@ -382,17 +374,6 @@ def submit(booking: Booking, user: User, *, now: datetime) -> bool:
     if approval is None:
         accounts.request_approval(user, locked.agency)  # the agency now sees the organisation pending
     return True
-
-
-def _row_complete(row) -> bool:
-    has_people = bool(row.officers.data) or any(
-        (f.data or 0) > 0 for name, f in row._fields.items() if name.startswith("rank_")
-    )
-    return None not in (row.date.data, row.start.data, row.end.data) and has_people
-
-
-def _minute(t: time) -> time:
-    return t.replace(second=0, microsecond=0)
 
 
 def needs_employer_review(booking: Booking, user: User) -> bool:

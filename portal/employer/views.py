@@ -96,17 +96,14 @@ def _page(status: int = 200, *, push: str | None = None, **ctx) -> Response:
 
 def _context(step: str, *, booking: Booking | None, card, data: dict, form, now: datetime, **extra) -> dict:
     """Everything the wizard template needs: the step's form, the live panel and the advice box."""
-    shifts_form = extra.pop("shifts_form", None)
-    priced = extra.pop("priced", None)
-    if step == "review" and booking is not None and card is not None and priced is None and "problems" not in extra:
+    result = extra.pop("priced", None)
+    if step == "review" and booking is not None and card is not None and result is None and "problems" not in extra:
         # the review shows what check_draft finds and the quote it priced: the draft is priced once
         extra["problems"], result = service.check_draft(booking, card, now=now)
-        priced = (None, result)
-    if priced is not None:  # the step already priced (and marked) its form: pricing again would re-validate it
-        shifts_form, result = priced
+    if result is not None:  # the step already priced the draft (and marked its form)
         advice = service.advice(card, data, now=now)
     elif card is not None:
-        shifts_form, result = service.price(card, data, now=now, form=shifts_form)
+        result = service.price(card, data, now=now)
         advice = service.advice(card, data, now=now, location_only=step == "location")
     else:
         result, advice = None, service.Advice()
@@ -314,9 +311,6 @@ def _post_work(booking, card, data, now):
     return _invalid("work", booking, card, data, form, now)
 
 
-_MISSING_WORDS = {"date": "Enter the date.", "start": "Enter the start time.", "end": "Enter the end time."}
-
-
 def _post_shifts(booking, card, data, now):
     action = request.form.get("action", "next")
     if action != "next":
@@ -324,7 +318,8 @@ def _post_shifts(booking, card, data, now):
         service.apply_shift_formdata(card, formdata, data)
         service.save_step(booking, "shifts", data)
         form = quote_forms.bind(card, formdata)
-        priced = service.price(card, data, now=now, form=form)
+        priced = service.price(card, data, now=now)
+        quote_forms.apply_errors(form, priced.field_errors)
         loose = quote_forms.apply_errors(form, {k: v for k, v in errors.items() if k.startswith("shifts-")})
         ctx = _context(
             "shifts", booking=booking, card=card, data=data, form=form, now=now, priced=priced,
@@ -336,17 +331,8 @@ def _post_shifts(booking, card, data, now):
     formdata = quote_forms.with_rows(request.form, rows)
     form = quote_forms.bind(card, formdata)
     service.apply_shift_formdata(card, formdata, data)
-    _, result = service.price(card, data, now=now, form=form)
-    errors = dict(result.field_errors)
-    if result.missing:
-        for row in form.shifts:
-            s = row.form
-            for name, message in _MISSING_WORDS.items():
-                if s[name].data is None and not s[name].errors:
-                    errors.setdefault(s[name].name, []).append(message)
-            people = [s.officers] + [s[n] for n in s._fields if n.startswith("rank_")]
-            if not any(f.data for f in people) and not any(f.errors for f in people):
-                errors.setdefault(s.officers.name, []).append("Enter how many officers you need.")
+    result = service.price(card, data, now=now)
+    errors = {**{name: [message] for name, message in result.needs.items()}, **result.field_errors}
     quote_forms.apply_errors(form, errors)
     problems = list(result.problems)
     if result.quote and result.quote["blocks"]:
@@ -355,7 +341,7 @@ def _post_shifts(booking, card, data, now):
     service.save_step(booking, "shifts", data, advance_to="orders" if ok else None)
     if ok:
         return _next(booking, "shifts")
-    return _invalid("shifts", booking, card, data, form, now, priced=(form, result), problems=problems,
+    return _invalid("shifts", booking, card, data, form, now, priced=result, problems=problems,
                     stop=(result.quote or {}).get("blocks"))
 
 
@@ -406,7 +392,6 @@ def preview(booking_id: int, step: str):
     _, card = service.card_for(booking)
     data = service.draft_data(booking)
     now = _now()
-    shifts_form = None
     if not booking.is_draft:
         form = None
     elif step == "location":
@@ -418,14 +403,13 @@ def preview(booking_id: int, step: str):
         form = forms.work_form_class(card)(meta={"csrf": False})
         form.apply(data)
     elif step == "shifts":
-        form = shifts_form = quote_forms.bind(card, request.form, csrf=False)
+        form = None
         service.apply_shift_formdata(card, request.form, data)
     elif step == "orders":
         form = forms.OrdersForm(meta={"csrf": False})
     else:
         form = None
-    ctx = _context(step, booking=booking, card=card, data=data, form=form, now=now, shifts_form=shifts_form,
-                   problems=[])
+    ctx = _context(step, booking=booking, card=card, data=data, form=form, now=now, problems=[])
     return _respond(render_block(WIZARD, "live", **ctx))
 
 
@@ -449,7 +433,7 @@ def submit(booking_id: int):
         done = service.submit(booking, current_user, now=now)
     except service.SubmitRefused as refused:
         ctx = _context("review", booking=booking, card=card, data=service.draft_data(booking), form=form, now=now,
-                       review_form=form, problems=refused.problems, priced=(None, refused.result))
+                       review_form=form, problems=refused.problems, priced=refused.result)
         return _page(422, **ctx)
     except TransitionError:
         done = False

@@ -43,17 +43,17 @@ def _quote_context(formdata, *, page: bool = True) -> dict:
                "preview": None, "loose": []}
     if card is None:
         return context
-    form = quote_forms.bind(card, formdata, csrf=False)
-    touched = any(v for row in quote_forms.rows_of(formdata) for v in row.values())
-    if touched:
-        preview = quote_forms.preview(card.slug, card, form, now=datetime.now(UTC))
-        context["loose"] = quote_forms.apply_errors(form, preview.field_errors)
+    rows = quote_forms.rows_of(formdata)
+    if any(v for row in rows for v in row.values()):
+        preview = quote_forms.preview(card.slug, card, formdata, now=datetime.now(UTC))
     else:
         preview = quote_forms.Preview(None, ["Enter the date, start and end of a shift, and how many officers."])
+    if page:  # the form, its rows numbered as the preview read them, with the messages beside the fields
+        form = context["form"] = quote_forms.bind(card, quote_forms.with_rows(formdata, rows), csrf=False)
+        context["loose"] = quote_forms.apply_errors(form, preview.field_errors)
     query = _clean_query(formdata)
     context.update(
         query=query,
-        form=form,
         preview=preview,
         share_url=url_for("main.instant_quote", _external=True) + "?" + query,
         # The request wizard opens a draft pre-filled from these same parameters (after sign-in).
