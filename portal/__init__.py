@@ -11,12 +11,14 @@ from flask_wtf.csrf import CSRFError
 
 from portal import config as settings
 from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.templating import Environment
 
 
 def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     """Build the portal. ``config`` (a mapping or an object with upper-case attributes) wins over
     the environment; a mapping with ``TESTING`` starts from the test defaults instead."""
     app = Flask(__name__, instance_relative_config=True)
+    app.jinja_environment = Environment  # before the first use of app.jinja_env
     overrides = _as_mapping(config)
     instance = Path(app.instance_path)
     if overrides.get("TESTING"):
