@@ -59,11 +59,6 @@ def _latest_of_slug_statement():
     )
 
 
-@lru_cache(maxsize=1)
-def _current_ids_statement():
-    return _latest_of_slug_statement().with_only_columns(RateCardVersion.id, RateCardVersion.sha256)
-
-
 def current_for_slug(slug: str) -> tuple[Agency, RateCardVersion] | None:
     """An agency and its current card version, in one query (None for a malformed slug)."""
     if not SLUG_RE.fullmatch(slug or ""):
@@ -75,6 +70,14 @@ def current_for_slug(slug: str) -> tuple[Agency, RateCardVersion] | None:
     return (version.agency, version) if version else None
 
 
+@lru_cache(maxsize=4)
+def _current_ids_sql(dialect) -> tuple[str, bool]:
+    """The current-version query as the driver's own SQL for this dialect, and whether it is positional."""
+    statement = _latest_of_slug_statement().with_only_columns(RateCardVersion.id, RateCardVersion.sha256)
+    compiled = statement.compile(dialect=dialect)
+    return compiled.string, bool(compiled.positional)
+
+
 def current_card(slug: str) -> RateCard | None:
     """The agency's current card, for the live quote's hot path: one light query, then the process cache.
 
@@ -83,13 +86,22 @@ def current_card(slug: str) -> RateCard | None:
     """
     if not SLUG_RE.fullmatch(slug or ""):
         return None
-    # Core on a pooled connection of its own: the ORM session would cost more than the query itself here.
-    with db.engine.connect() as connection:
-        row = connection.execute(_current_ids_statement(), {"slug": slug}).first()
+    # The statement SQLAlchemy compiled once, sent on a pooled DBAPI connection: the query itself takes
+    # a few microseconds, SQLAlchemy's execution around it (even Core's) several times that, and this
+    # runs on every keystroke of the live quote. The pool still checks the connection and resets it.
+    sql, positional = _current_ids_sql(db.engine.dialect)
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql, (slug,) if positional else {"slug": slug})
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()
     if row is None:
         return None
-    card = _PARSED.get((row.id, row.sha256))
-    return card if card is not None else card_of(db.session.get(RateCardVersion, row.id))
+    card = _PARSED.get((row[0], row[1]))
+    return card if card is not None else card_of(db.session.get(RateCardVersion, row[0]))
 
 
 def current_version(agency: Agency) -> RateCardVersion | None:
