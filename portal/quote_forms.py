@@ -107,9 +107,12 @@ def rows_of(formdata) -> list[dict[str, str]]:
     """
     rows: dict[int, dict[str, str]] = {}
     for key, value in formdata.items(multi=True):
-        match = _ROW_KEY.match(key)
-        if match and int(match.group(1)) < MAX_SHIFT_ROWS:
-            rows.setdefault(int(match.group(1)), {})[match.group(2)] = str(value)[:40]
+        if key.startswith("shifts-"):  # most keys are; the pattern decides
+            match = _ROW_KEY.match(key)
+            if match:
+                index = int(match.group(1))
+                if index < MAX_SHIFT_ROWS:
+                    rows.setdefault(index, {})[match.group(2)] = str(value)[:40]
     return [rows[i] for i in sorted(rows)]
 
 
@@ -253,12 +256,12 @@ def _local(day: date, t: time) -> str:
     return f"{day.isoformat()}T{t.hour:02d}:{t.minute:02d}"
 
 
-def read(formdata, card: RateCard) -> FormRequest:
+def read(formdata, card: RateCard, rows: list[dict[str, str]] | None = None) -> FormRequest:
     """Turn the shift form's data (a MultiDict) into the shift and rate fields of an API request body.
 
     Fields a person has not filled yet are reported as ``missing`` (plain words), not errors.
     Input that cannot be read (a malformed date, a negative headcount) is an error on that field,
-    keyed by the field's name in the form (``shifts-0-date``).
+    keyed by the field's name in the form (``shifts-0-date``). ``rows``: ``rows_of(formdata)``, if already read.
     """
     result = FormRequest(body={})
     errors = result.errors
@@ -284,7 +287,7 @@ def read(formdata, card: RateCard) -> FormRequest:
     if offered:
         result.body["offered_rates"] = offered
 
-    rows = rows_of(formdata) or [{}]
+    rows = (rows_of(formdata) if rows is None else rows) or [{}]
     ranks = card.ranks
     readers = _row_readers(card)
     shifts = []
@@ -439,10 +442,18 @@ class Preview:
     def blocked(self) -> bool:
         return bool(self.quote and self.quote["blocks"])
 
+    @property
+    def notices(self) -> list[dict[str, Any]]:
+        """The quote's notices less those its approvals already say (shown once, as approvals)."""
+        if not self.quote:
+            return []
+        approvals = {a["code"] for a in self.quote["approvals"]}
+        return [n for n in self.quote["notices"] if n["code"] not in approvals]
+
 
 def preview(
     slug: str, card: RateCard, formdata, *, now: datetime, extra: dict | None = None,
-    shift_extra: dict | None = None,
+    shift_extra: dict | None = None, rows: list[dict[str, str]] | None = None,
 ) -> Preview:
     """Price what the shift form's data says so far, exactly as submission would (same body, same engine).
 
@@ -452,7 +463,7 @@ def preview(
     """
     from portal import quoting
 
-    read_back = read(formdata, card)
+    read_back = read(formdata, card, rows)
     if read_back.errors:
         return Preview(None, read_back.missing, [], read_back.errors, needs=read_back.needs)
     if read_back.missing or not read_back.body["shifts"]:

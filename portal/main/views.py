@@ -45,17 +45,19 @@ def _quote_context(formdata, *, page: bool = True) -> dict:
         return context
     rows = quote_forms.rows_of(formdata)
     if any(v for row in rows for v in row.values()):
-        preview = quote_forms.preview(card.slug, card, formdata, now=datetime.now(UTC))
+        preview = quote_forms.preview(card.slug, card, formdata, now=datetime.now(UTC), rows=rows)
     else:
         preview = quote_forms.Preview(None, ["Enter the date, start and end of a shift, and how many officers."])
     if page:  # the form, its rows numbered as the preview read them, with the messages beside the fields
         form = context["form"] = quote_forms.bind(card, quote_forms.with_rows(formdata, rows), csrf=False)
         context["loose"] = quote_forms.apply_errors(form, preview.field_errors)
     query = _clean_query(formdata)
+    quote_url = url_for("main.instant_quote") + "?" + query
     context.update(
         query=query,
         preview=preview,
-        share_url=url_for("main.instant_quote", _external=True) + "?" + query,
+        quote_url=quote_url,
+        share_url=request.host_url.rstrip("/") + quote_url,  # as url_for(..., _external=True) builds it
         # The request wizard opens a draft pre-filled from these same parameters (after sign-in).
         request_url=url_for("employer.new_request") + "?" + query,
     )
@@ -70,8 +72,8 @@ def _fragment(block: str, context: dict, formdata):
         response = current_app.jinja_env.get_template("main/_quote_side.html").render(**context, oob=True)
     else:
         response = render_block("main/quote.html", block, **context)
-    query = context.get("query") or _clean_query(formdata)
-    headers = {"Vary": "HX-Request", "HX-Replace-Url": url_for("main.instant_quote") + "?" + query}
+    quote_url = context.get("quote_url") or url_for("main.instant_quote") + "?" + _clean_query(formdata)
+    headers = {"Vary": "HX-Request", "HX-Replace-Url": quote_url}
     return response, 200, headers
 
 
