@@ -8,17 +8,22 @@ and hands out parsed cards (cached per text, so the live quote never re-parses).
 from __future__ import annotations
 
 import hashlib
+import time
 import tomllib
-from datetime import date, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager, defer
 
 from portal.extensions import db
 from portal.formatting import money
 from portal.models import Agency, RateCardVersion, User
+from portal.models.types import utcnow
 from portal.pricing import RateCard, load_card
 from portal.pricing.validate import SLUG_RE
 
@@ -43,73 +48,101 @@ def card_of(version: RateCardVersion) -> RateCard:
     return card
 
 
-@lru_cache(maxsize=1)
-def _latest_of_slug_statement():
-    """The current version of the agency named by the ``slug`` parameter (built once: statements are costly)."""
-    latest = (
-        select(func.max(RateCardVersion.version))
-        .where(RateCardVersion.agency_id == Agency.id)
-        .correlate(Agency)
-        .scalar_subquery()
-    )
-    return (
-        select(RateCardVersion)
-        .join(RateCardVersion.agency)
-        .where(Agency.slug == bindparam("slug"), RateCardVersion.version == latest)
-    )
+# A new version of a card takes effect this long after it is imported (the agency's first version at
+# once: it supersedes nothing). Every process can then answer "which version is current" from a list of
+# versions it read less than CACHE_SECONDS ago, and all of them, the API and the live panel alike, switch
+# to the new version at the same moment: the panel never shows a price from a card the server would no
+# longer use. The delay must exceed CACHE_SECONDS, plus the clock difference between hosts.
+ACTIVATION_DELAY = timedelta(seconds=2)
+CACHE_SECONDS = 1.0
 
 
-def current_for_slug(slug: str) -> tuple[Agency, RateCardVersion] | None:
+def takes_effect_at(version: RateCardVersion, first: bool) -> datetime:
+    """When ``version`` becomes its agency's current card (``first``: the agency's first version)."""
+    return version.imported_at if first else version.imported_at + ACTIVATION_DELAY
+
+
+def _current_of(versions: Sequence, now: datetime):
+    """The current one of an agency's versions (rows with ``version`` and ``imported_at``, oldest first)."""
+    current = versions[0] if versions else None
+    cutoff = now - ACTIVATION_DELAY
+    for row in versions[1:]:
+        if row.imported_at <= cutoff:
+            current = row
+    return current
+
+
+def _versions_statement():
+    return select(RateCardVersion).order_by(RateCardVersion.version).options(defer(RateCardVersion.source_text))
+
+
+def current_for_slug(slug: str, *, now: datetime | None = None) -> tuple[Agency, RateCardVersion] | None:
     """An agency and its current card version, in one query (None for a malformed slug)."""
     if not SLUG_RE.fullmatch(slug or ""):
         return None
-    version = db.session.scalar(
-        _latest_of_slug_statement().options(contains_eager(RateCardVersion.agency), defer(RateCardVersion.source_text)),
-        {"slug": slug},
-    )
+    versions = db.session.scalars(
+        _versions_statement().join(RateCardVersion.agency).where(Agency.slug == slug)
+        .options(contains_eager(RateCardVersion.agency))
+    ).all()
+    version = _current_of(versions, now or utcnow())
     return (version.agency, version) if version else None
 
 
-@lru_cache(maxsize=4)
-def _current_ids_sql(dialect) -> tuple[str, bool]:
-    """The current-version query as the driver's own SQL for this dialect, and whether it is positional."""
-    statement = _latest_of_slug_statement().with_only_columns(RateCardVersion.id, RateCardVersion.sha256)
-    compiled = statement.compile(dialect=dialect)
-    return compiled.string, bool(compiled.positional)
+def current_version(agency: Agency, *, now: datetime | None = None) -> RateCardVersion | None:
+    versions = db.session.scalars(_versions_statement().where(RateCardVersion.agency_id == agency.id)).all()
+    return _current_of(versions, now or utcnow())
+
+
+def latest_version(agency: Agency) -> RateCardVersion | None:
+    """The agency's newest version, whether or not it has taken effect yet."""
+    return db.session.scalar(
+        select(RateCardVersion).where(RateCardVersion.agency_id == agency.id)
+        .order_by(RateCardVersion.version.desc()).limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class _Listed:
+    id: int
+    sha256: str
+    version: int
+    imported_at: datetime
 
 
 def current_card(slug: str) -> RateCard | None:
-    """The agency's current card, for the live quote's hot path: one light query, then the process cache.
+    """The agency's current card, for the live quote's hot path: usually no query at all.
 
-    The card names its agency (slug, name, short name, time zone), so a preview needs no other row.
-    A malformed slug never reaches the database (a NUL byte cannot even be sent to PostgreSQL).
+    The agency's versions are read at most once every CACHE_SECONDS per process (see ACTIVATION_DELAY
+    for why that list decides the current version exactly as the database would), and parsed cards are
+    kept per process. The card names its agency (slug, name, short name, time zone), so a preview needs
+    no other row. A malformed slug never reaches the database (a NUL byte cannot even be sent to PostgreSQL).
     """
     if not SLUG_RE.fullmatch(slug or ""):
         return None
-    # The statement SQLAlchemy compiled once, sent on a pooled DBAPI connection: the query itself takes
-    # a few microseconds, SQLAlchemy's execution around it (even Core's) several times that, and this
-    # runs on every keystroke of the live quote. The pool still checks the connection and resets it.
-    sql, positional = _current_ids_sql(db.engine.dialect)
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(sql, (slug,) if positional else {"slug": slug})
-        row = cursor.fetchone()
-        cursor.close()
-    finally:
-        connection.close()
-    if row is None:
+    listed = current_app.extensions.setdefault("detail_desk.card_versions", {})  # per app: tests make many
+    read_at, versions = listed.get(slug, (None, ()))
+    clock = time.monotonic()
+    if read_at is None or clock - read_at >= CACHE_SECONDS:
+        with db.engine.connect() as connection:
+            rows = connection.execute(_listed_statement(), {"slug": slug}).all()
+        versions = tuple(_Listed(*row) for row in rows)
+        if len(listed) > 1000:  # slugs are checked above, but any well-formed one can be asked for
+            listed.clear()
+        listed[slug] = (clock, versions)
+    chosen = _current_of(versions, utcnow())
+    if chosen is None:
         return None
-    card = _PARSED.get((row[0], row[1]))
-    return card if card is not None else card_of(db.session.get(RateCardVersion, row[0]))
+    card = _PARSED.get((chosen.id, chosen.sha256))
+    return card if card is not None else card_of(db.session.get(RateCardVersion, chosen.id))
 
 
-def current_version(agency: Agency) -> RateCardVersion | None:
-    return db.session.scalar(
-        select(RateCardVersion)
-        .where(RateCardVersion.agency_id == agency.id)
-        .order_by(RateCardVersion.version.desc())
-        .limit(1)
+@lru_cache(maxsize=1)
+def _listed_statement():
+    return (
+        select(RateCardVersion.id, RateCardVersion.sha256, RateCardVersion.version, RateCardVersion.imported_at)
+        .join(RateCardVersion.agency)
+        .where(Agency.slug == bindparam("slug"))
+        .order_by(RateCardVersion.version)
     )
 
 
@@ -158,7 +191,7 @@ def import_card(text: str, *, by: User | None = None) -> tuple[RateCardVersion, 
         db.session.add(agency)
         db.session.flush()
     else:
-        latest = current_version(agency)
+        latest = latest_version(agency)
         if latest is not None and latest.sha256 == sha:
             return latest, False
         for key, value in _agency_fields(card).items():

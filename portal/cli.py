@@ -63,6 +63,11 @@ def import_card_command(path: str) -> None:
     if created:
         click.echo(f"Imported {version.agency.slug} rate card version {version.version} "
                    f"(effective {version.effective_date.isoformat()}).")
+        if version.version > 1:
+            from portal.cards import ACTIVATION_DELAY, takes_effect_at
+
+            click.echo(f"New quotes use it from {takes_effect_at(version, first=False):%H:%M:%S} UTC, "
+                       f"{ACTIVATION_DELAY.seconds} seconds after the import, in every process at once.")
     else:
         click.echo(f"{version.agency.slug} version {version.version} already has this text; nothing imported.")
 

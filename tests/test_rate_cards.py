@@ -1,6 +1,7 @@
 """Rate cards as dated versions in the database: flask rate-cards check / import."""
 
 import json
+import time
 
 from sqlalchemy import select
 
@@ -62,12 +63,96 @@ def test_quotes_use_the_current_version_and_record_it(client, runner, tmp_path):
     runner.invoke(args=["rate-cards", "import", str(path)])
     before = client.post("/api/v1/quotes", json=REQUEST).get_json()
     path.write_text(KCPD.replace('officer = "38.00"', 'officer = "40.00"', 1))
-    runner.invoke(args=["rate-cards", "import", str(path)])
+    imported = runner.invoke(args=["rate-cards", "import", str(path)])
+    assert "New quotes use it from" in imported.output, imported.output
+    meanwhile = client.post("/api/v1/quotes", json=REQUEST).get_json()
+    time.sleep(cards.ACTIVATION_DELAY.total_seconds())
     after = client.post("/api/v1/quotes", json=REQUEST).get_json()
     assert (before["rate_card_version"], before["total_cents"]) == (1, 38000)
+    assert (meanwhile["rate_card_version"], meanwhile["total_cents"]) == (1, 38000)
     assert (after["rate_card_version"], after["total_cents"]) == (2, 40000)
     # The old version still prices as it did: a booking quoted with it keeps its price.
     agency = db.session.scalar(select(Agency).where(Agency.slug == "kcpd"))
     old = cards.card_of(cards.version_number(agency, 1))
     assert old.version == 1
     assert json.loads(json.dumps(old.default_schedule.rates["regular"]["officer"])) == 3800
+
+
+def test_a_new_version_takes_effect_at_one_moment_for_the_api_and_the_live_panel(client, runner, tmp_path):
+    """Imported, a version waits ACTIVATION_DELAY; the live panel (which lists versions at most once a
+    second per process) and the API switch to it together, never one before the other."""
+    path = tmp_path / "kcpd.toml"
+    path.write_text(KCPD)
+    runner.invoke(args=["rate-cards", "import", str(path)])
+    shift = REQUEST["shifts"][0]
+    panel = "/quote/preview?agency=kcpd&" + "&".join([
+        f"shifts-0-date={shift['start'][:10]}", f"shifts-0-start={shift['start'][11:]}",
+        f"shifts-0-end={shift['end'][11:]}", "shifts-0-officers=2",
+    ])
+
+    def api_version() -> int:
+        api = client.post("/api/v1/quotes", json=REQUEST)
+        assert api.status_code == 200, api.get_json()
+        return api.get_json()["rate_card_version"]
+
+    def both() -> int:
+        """The panel between two API quotes: its version is one the API used just before or just after."""
+        before = api_version()
+        html = client.get(panel, headers={"HX-Request": "true"}).get_data(as_text=True)
+        after = api_version()
+        shown = [v for v in (before, after) if f"rate card, version {v}." in html]
+        assert shown, html
+        return shown[0]
+
+    assert both() == 1  # the panel has read the list of versions now
+    path.write_text(KCPD.replace('officer = "38.00"', 'officer = "40.00"', 1))
+    runner.invoke(args=["rate-cards", "import", str(path)])
+    deadline = time.monotonic() + cards.ACTIVATION_DELAY.total_seconds() + 2
+    seen = []
+    while time.monotonic() < deadline:
+        seen.append(both())
+        time.sleep(0.1)
+    assert seen[0] == 1 and seen[-1] == 2 and seen == sorted(seen)
+
+
+def test_the_live_panel_asks_the_database_at_most_once_a_second(client, app, monkeypatch):
+    """Keystrokes in the instant quote reach no database: the versions list is reused for CACHE_SECONDS."""
+    from sqlalchemy import event
+
+    from portal.pricing import SEED_SLUGS
+
+    for slug in SEED_SLUGS:
+        cards.import_card((SEED_CARD_DIR / f"{slug}.toml").read_text())
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    panel = "/quote/preview?agency=mesa&shifts-0-date=2030-03-05&shifts-0-start=18:00&shifts-0-end=22:00"
+    assert client.get(panel + "&shifts-0-officers=1", headers={"HX-Request": "true"}).status_code == 200
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        monkeypatch.setattr(cards, "CACHE_SECONDS", 60.0)  # however slow this machine, within the period
+        for officers in range(2, 12):
+            response = client.get(panel + f"&shifts-0-officers={officers}", headers={"HX-Request": "true"})
+            assert response.status_code == 200 and f"{officers} officers" in response.get_data(as_text=True)
+        assert statements == []
+        monkeypatch.setattr(cards, "CACHE_SECONDS", 0.0)  # the period is over: the list is read again
+        assert client.get(panel + "&shifts-0-officers=3", headers={"HX-Request": "true"}).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1 and "rate_card_versions" in statements[0]
+
+
+def test_which_version_is_current():
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    t0 = datetime(2027, 1, 1, tzinfo=UTC)
+    first = SimpleNamespace(version=1, imported_at=t0)
+    second = SimpleNamespace(version=2, imported_at=t0 + timedelta(hours=1))
+    assert cards._current_of([first], t0) is first  # an agency's first version: at once
+    assert cards._current_of([], t0) is None
+    just_before = second.imported_at + cards.ACTIVATION_DELAY - timedelta(microseconds=1)
+    assert cards._current_of([first, second], just_before) is first
+    assert cards._current_of([first, second], second.imported_at + cards.ACTIVATION_DELAY) is second

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import cards
 from portal.extensions import db
 from portal.models import ApprovalStatus, Booking, BookingEvent, BookingStatus
 from tests.conftest import csrf_token_from, post_form
@@ -929,7 +931,8 @@ def test_a_new_card_version_never_changes_a_submitted_booking(client, employer, 
     assert db.session.get(RateCardVersion, booking.rate_card_version_id).version == 1
     page = client.get(url(bid)).get_data(as_text=True)
     assert f"${submitted[1] // 100:,}.{submitted[1] % 100:02d}" in page
-    # A new request is priced with version 2.
+    # A new request is priced with version 2, once it has taken effect.
+    time.sleep(cards.ACTIVATION_DELAY.total_seconds())
     later = walk_to_review(client, "mesa")
     assert submit(client, later).status_code == 303
     newer = db.session.get(Booking, later)
