@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 @pytest.fixture(autouse=True)
@@ -205,3 +207,17 @@ def test_totals_are_announced_in_a_live_region_that_stays_on_the_page(client):
     assert status and status.group(1).startswith("Total $") and "deposit $" in status.group(1)
     page = client.get("/quote?" + urlencode(params)).get_data(as_text=True)
     assert '<p id="quote-status" class="visually-hidden" role="status">' in page
+
+
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), max_size=8))
+def test_the_shared_address_is_encoded_as_urlencode_would(pairs):
+    """The quote's address (share link, HX-Replace-Url) skips empty fields and ``action``, like urlencode."""
+    from urllib.parse import urlencode
+
+    from werkzeug.datastructures import MultiDict
+
+    from portal.main.views import _clean_query
+
+    formdata = MultiDict(pairs)
+    expected = urlencode([(k, v) for k, v in formdata.items(multi=True) if k != "action" and v != ""])
+    assert _clean_query(formdata) == expected

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
@@ -31,8 +32,18 @@ def _quotable_agencies() -> list[Agency]:
     return [a for a in db.session.scalars(select(Agency).order_by(Agency.name)) if cards.current_version(a)]
 
 
+_LEFT_AS_IS = re.compile(r"[A-Za-z0-9_.~-]*\Z")  # the text quote_plus returns unchanged
+
+
+def _quoted(text: str) -> str:
+    return text if _LEFT_AS_IS.match(text) else quote_plus(text)
+
+
 def _clean_query(formdata) -> str:
-    return urlencode([(k, v) for k, v in formdata.items(multi=True) if k != "action" and v != ""])
+    """The query string of the form's filled fields (as urlencode writes it), without ``action``."""
+    return "&".join(
+        f"{_quoted(k)}={_quoted(v)}" for k, v in formdata.items(multi=True) if k != "action" and v != ""
+    )
 
 
 def _quote_context(formdata, *, page: bool = True) -> dict:
@@ -57,7 +68,7 @@ def _quote_context(formdata, *, page: bool = True) -> dict:
         query=query,
         preview=preview,
         quote_url=quote_url,
-        share_url=request.host_url.rstrip("/") + quote_url,  # as url_for(..., _external=True) builds it
+        share_url=f"{request.scheme}://{request.host}{quote_url}",  # as url_for(..., _external=True) would
         # The request wizard opens a draft pre-filled from these same parameters (after sign-in).
         request_url=url_for("employer.new_request") + "?" + query,
     )
