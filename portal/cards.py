@@ -11,7 +11,6 @@ import hashlib
 import time
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -101,14 +100,6 @@ def latest_version(agency: Agency) -> RateCardVersion | None:
     )
 
 
-@dataclass(frozen=True)
-class _Listed:
-    id: int
-    sha256: str
-    version: int
-    imported_at: datetime
-
-
 def current_card(slug: str) -> RateCard | None:
     """The agency's current card, for the live quote's hot path: usually no query at all.
 
@@ -124,8 +115,7 @@ def current_card(slug: str) -> RateCard | None:
     clock = time.monotonic()
     if read_at is None or clock - read_at >= CACHE_SECONDS:
         with db.engine.connect() as connection:
-            rows = connection.execute(_listed_statement(), {"slug": slug}).all()
-        versions = tuple(_Listed(*row) for row in rows)
+            versions = tuple(connection.execute(_listed_statement(), {"slug": slug}))
         if len(listed) > 1000:  # slugs are checked above, but any well-formed one can be asked for
             listed.clear()
         listed[slug] = (clock, versions)
