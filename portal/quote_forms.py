@@ -294,7 +294,7 @@ def read(formdata, card: RateCard, rows: list[dict[str, str]] | None = None) -> 
     for i, row in enumerate(rows):
         label = f"Shift {i + 1}" if len(rows) > 1 else "The shift"
         values: dict[str, Any] = {}
-        bad = False
+        bad_time = bad_headcount = False
         for key, text in row.items():
             text = text.strip()
             if not text:
@@ -306,20 +306,22 @@ def read(formdata, card: RateCard, rows: list[dict[str, str]] | None = None) -> 
                 values[key] = reader(text)
             except ValueError as e:
                 errors[f"shifts-{i}-{key}"] = [str(e)]
-                bad = bad or reader is not _read_count  # a row without its times cannot be priced
+                if reader is not _read_count:
+                    bad_time = True  # a row without its times cannot be priced
+                elif key != "vehicles":
+                    bad_headcount = True
+        if bad_time:
+            continue
         positions = {}
         if values.get("officers"):
             positions[ranks[0].key] = values["officers"]
         for rank in ranks[1:]:
             if values.get(f"rank_{rank.key}"):
                 positions[rank.key] = values[f"rank_{rank.key}"]
-        if bad:
-            continue
         needs = [key for key in ("date", "start", "end") if key not in values]
         for key in needs:
             result.needs[f"shifts-{i}-{key}"] = _NEEDS[key]
-        if not positions and not any(f"shifts-{i}-{key}" in errors for key in readers if key.startswith("rank_")) \
-                and f"shifts-{i}-officers" not in errors:
+        if not positions and not bad_headcount:
             result.needs[f"shifts-{i}-officers"] = "Enter how many officers you need."
         if needs:
             result.missing.append(f"{label} needs {_join([_NEED_WORDS[key] for key in needs])}.")
