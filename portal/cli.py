@@ -16,6 +16,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(rate_cards)
     app.cli.add_command(quote_command)
+    app.cli.add_command(cancellation_command)
+    app.cli.add_command(payments)
 
 
 def _read(path: str) -> str:
@@ -72,28 +74,27 @@ def import_card_command(path: str) -> None:
         click.echo(f"{version.agency.slug} version {version.version} already has this text; nothing imported.")
 
 
-@click.command("quote")
-@click.argument("path")
-@click.option("--now", "now_text", help="Price as if now were this ISO 8601 moment (default: the clock).")
-def quote_command(path: str, now_text: str | None) -> None:
-    """Price a request (the JSON body of POST /api/v1/quotes) from FILE or - (standard input).
-
-    Prints the quote as JSON and exits 0; exits 1 with the errors as JSON when the request is
-    refused (a field is wrong), 2 when the input is unusable (unreadable, not JSON).
-    """
-    import json
+def _now_option(now_text: str | None):
     from datetime import UTC, datetime
+
+    if not now_text:
+        return datetime.now(UTC)
+    try:
+        now = datetime.fromisoformat(now_text)
+    except ValueError:
+        raise click.UsageError(f"--now: not an ISO 8601 moment: {now_text!r}") from None
+    if now.tzinfo is None:
+        raise click.UsageError("--now: give an offset, e.g. 2026-12-01T09:00:00-07:00")
+    return now
+
+
+def _json_command(path: str, answer) -> None:
+    """Read JSON from FILE or -, print ``answer(data)`` as JSON and exit 0; exit 1 with ``{"errors": [...]}``
+    when ``answer`` raises ``QuoteInputError`` (a field is wrong), 2 when the input is unusable."""
+    import json
 
     from portal import quoting
 
-    now = datetime.now(UTC)
-    if now_text:
-        try:
-            now = datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.UsageError(f"--now: not an ISO 8601 moment: {now_text!r}") from None
-        if now.tzinfo is None:
-            raise click.UsageError("--now: give an offset, e.g. 2026-12-01T09:00:00-07:00")
     text = _read(path)
     try:
         data = json.loads(text)
@@ -101,11 +102,46 @@ def quote_command(path: str, now_text: str | None) -> None:
         click.echo(json.dumps({"errors": [{"field": None, "message": f"not valid JSON: {e}"}]}, indent=2))
         raise SystemExit(2) from None
     try:
-        priced = quoting.price(data, now=now)
+        result = answer(data)
     except quoting.QuoteInputError as e:
         click.echo(json.dumps({"errors": e.errors}, indent=2))
         raise SystemExit(1) from None
-    click.echo(json.dumps(priced.to_dict(), indent=2))
+    click.echo(json.dumps(result, indent=2))
+
+
+_NOW_HELP = "Price as if now were this ISO 8601 moment (default: the clock)."
+
+
+@click.command("quote")
+@click.argument("path")
+@click.option("--now", "now_text", help=_NOW_HELP)
+def quote_command(path: str, now_text: str | None) -> None:
+    """Price a request (the JSON body of POST /api/v1/quotes) from FILE or - (standard input).
+
+    Prints the quote as JSON and exits 0; exits 1 with the errors as JSON when the request is
+    refused (a field is wrong), 2 when the input is unusable (unreadable, not JSON).
+    """
+    from portal import quoting
+
+    now = _now_option(now_text)
+    _json_command(path, lambda data: quoting.price(data, now=now).to_dict())
+
+
+@click.command("cancellation")
+@click.argument("path")
+@click.option("--now", "now_text", help=_NOW_HELP + " Also the default of \"at\".")
+def cancellation_command(path: str, now_text: str | None) -> None:
+    """The fee of a cancellation or reduction (pricing spec sections 4 and 10) from FILE or -.
+
+    Input: {"quote_request": {...}, "at": "...", "approved": true, "deposit_held_cents": n,
+    "cancel": [{"shift": 0}, {"shift": 1, "positions": {"officer": 1}}]} (``cancel`` absent: the
+    whole booking). Prints the fee, its lines per shift, the deposit of what remains, the refund and
+    the charge, with the rule's words and source. Exit status as for ``quote``.
+    """
+    from portal import quoting
+
+    now = _now_option(now_text)
+    _json_command(path, lambda data: quoting.settle(data, now=now).to_dict())
 
 
 @click.command("seed-demo")
@@ -148,3 +184,25 @@ def create_user_command(role: str, email: str, agency_slug: str | None, full_nam
         raise click.UsageError(f"{e.field}: {e.message}") from None
     where = f" at {agency.name}" if agency else ""
     click.echo(f"Created {user.role_enum.label.lower()} {user.email}{where}.")
+
+
+@click.group()
+def payments() -> None:
+    """Payments through Stripe."""
+
+
+@payments.command("reconcile")
+def reconcile_command() -> None:
+    """Settle every payment and refund not yet final by asking Stripe (safe to run at any time)."""
+    from portal.payments import client
+    from portal.payments.reconcile import reconcile
+
+    if not client.enabled():
+        raise click.UsageError("STRIPE_SECRET_KEY is not set: there is no Stripe to ask.")
+    report = reconcile()
+    for what, counts in (("payments", report.payments), ("refunds", report.refunds)):
+        text = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none open"
+        click.echo(f"{what}: {text}")
+    if report.unreachable:
+        click.echo(f"{report.unreachable} could not be settled: Stripe did not answer. Run this again later.", err=True)
+        raise SystemExit(1)

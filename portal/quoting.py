@@ -15,7 +15,8 @@ from sqlalchemy import select
 from portal import cards
 from portal.extensions import db
 from portal.models import Agency, RateCardVersion
-from portal.pricing import Quote, RateCard, RequestError, parse_request, quote
+from portal.pricing import Quote, RateCard, RequestError, parse_request, quote, settlement
+from portal.pricing.settlement import Settlement
 
 
 class QuoteInputError(ValueError):
@@ -67,3 +68,60 @@ def price_with(card: RateCard, data: dict, *, now: datetime) -> Quote:
     except RequestError as e:
         raise QuoteInputError([{"field": err.field, "message": err.message} for err in e.errors]) from None
     return quote(request, card)
+
+
+SETTLE_FIELDS = ("quote_request", "at", "approved", "deposit_held_cents", "cancel")
+
+
+@dataclass(frozen=True)
+class PricedSettlement:
+    agency: Agency
+    version: RateCardVersion
+    settlement: Settlement
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"agency": self.agency.slug, "rate_card_version": self.version.version, **self.settlement.to_dict()}
+
+
+def settle(data: Any, *, now: datetime) -> PricedSettlement:
+    """The ``flask cancellation`` input (pricing spec section 10) settled with the agency's current card.
+    Raises QuoteInputError naming every bad field (the request's own as ``quote_request.<field>``)."""
+    if not isinstance(data, dict):
+        raise QuoteInputError([{"field": None, "message": "The input must be a JSON object."}])
+    errors = [{"field": str(k)[:40], "message": f"unknown field (known: {', '.join(SETTLE_FIELDS)})"}
+              for k in data if k not in SETTLE_FIELDS]
+    body = data.get("quote_request")
+    if not isinstance(body, dict):
+        errors.append({"field": "quote_request", "message": "the booking's request body, as for a quote"})
+    at = now
+    if data.get("at") is not None:
+        try:
+            at = datetime.fromisoformat(str(data["at"]))
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            errors.append({"field": "at", "message": "an ISO 8601 moment with its offset"})
+    approved = data.get("approved", True)
+    if not isinstance(approved, bool):
+        errors.append({"field": "approved", "message": "true or false"})
+    held = data.get("deposit_held_cents")
+    if held is not None and (not isinstance(held, int) or isinstance(held, bool) or held < 0):
+        errors.append({"field": "deposit_held_cents", "message": "a whole number of cents, at least 0"})
+    if errors:
+        raise QuoteInputError(errors)
+    agency, version = agency_with_card(body.get("agency"))
+    card = cards.card_of(version)
+    try:
+        result = settlement.settle(body, card, at=at, now=now, approved=approved, deposit_held=held,
+                                   cancel=data.get("cancel"))
+    except RequestError as e:
+        raise QuoteInputError([{"field": _settle_field(err.field), "message": err.message}
+                               for err in e.errors]) from None
+    return PricedSettlement(agency, version, result)
+
+
+def _settle_field(field: str | None) -> str | None:
+    """A field of the settlement input as it is named there (the request's own under ``quote_request``)."""
+    if field is None or field.split(".")[0].split("[")[0] in SETTLE_FIELDS:
+        return field
+    return f"quote_request.{field}"

@@ -20,12 +20,13 @@ from fractions import Fraction
 from itertools import pairwise
 
 from .card import CancellationWindow, RateCard
-from .engine import Group, Quote, ShiftQuote, Step, WindowFee
+from .engine import Group, Line, Quote, ShiftQuote, Step, WindowFee, _decimal
 from .money import format_cents, round_half_up, round_line
 
 __all__ = [
     "cancellation_fee",
     "deposit_for",
+    "fee_lines",
     "reduction_fee",
     "shift_cancellation_fee",
     "steps_for",
@@ -39,45 +40,55 @@ def _minute(at: datetime) -> int:
     return int(at.timestamp()) // 60
 
 
-def _pay_cents(pay: str, groups: list[tuple[Group, int]], minimum_minutes: int) -> int:
-    """The pay part of a window's fee: like quote lines, positions equal in what they owe are grouped and
-    each group rounds once."""
+def _pay_parts(pay: str, groups: list[tuple[Group, int]], minimum_minutes: int) -> dict[tuple[str, int, int], int]:
+    """The pay part of a window's fee as ``(rank, rate, minutes) -> positions``: like quote lines, positions
+    equal in what they owe form one line, which rounds once (spec section 4)."""
+    parts: dict[tuple[str, int, int], int] = {}
     if pay == "minimum" or pay == "greater_of_worked_and_minimum":
-        by_rate: dict[int, int] = {}
         for g, n in groups:
-            by_rate[g.start_rate] = by_rate.get(g.start_rate, 0) + n
-        return sum([round_line(rate, n, minimum_minutes) for rate, n in by_rate.items()])
-    if pay == "full_shift":
-        by_piece: dict[tuple[int, int], int] = {}
+            k = (g.rank, g.start_rate, minimum_minutes)
+            parts[k] = parts.get(k, 0) + n
+    elif pay == "full_shift":
         for g, n in groups:
-            for pc in g.pieces:
-                by_piece[pc] = by_piece.get(pc, 0) + n
-        return sum([round_line(rate, n, minutes) for (rate, minutes), n in by_piece.items()])
-    return 0
+            for rate, minutes in g.pieces:
+                k = (g.rank, rate, minutes)
+                parts[k] = parts.get(k, 0) + n
+    return parts
+
+
+def _pay_cents(pay: str, groups: list[tuple[Group, int]], minimum_minutes: int) -> int:
+    return sum([round_line(rate, n, minutes) for (_, rate, minutes), n in
+                _pay_parts(pay, groups, minimum_minutes).items()])
+
+
+def _admin_parts(card: RateCard, admin: str, admin_hours: int, groups: list[tuple[Group, int]],
+                 minimum_minutes: int) -> tuple[list[tuple[int, int, int, int]], bool]:
+    """The administration-fee part of a window's fee as ``[(rate or labour base, positions, minutes,
+    cents)]``, and whether the fee is unpublished (then left out)."""
+    if admin == "none":
+        return [], False
+    a = card.admin_fee
+    if a.kind == "unpublished" or (a.kind in ("included", "per_hour") and a.rate is None):
+        return [], True
+    admin_cap = admin_hours * 60
+    out: list[tuple[int, int, int, int]] = []
+    by_minutes: dict[int, int] = {}
+    for g, n in groups:
+        m = minimum_minutes if admin == "minimum_hours" else min(g.billed_minutes, admin_cap)
+        if a.kind == "percent" and a.percent is not None:
+            out.append((g.start_rate, n, m, round_half_up(Fraction(g.start_rate * n * m, 60) * a.percent / 100)))
+        else:
+            by_minutes[m] = by_minutes.get(m, 0) + n
+    if by_minutes and a.rate is not None:
+        out.extend((a.rate, n, m, round_line(a.rate, n, m)) for m, n in by_minutes.items())
+    return out, False
 
 
 def _admin_cents(card: RateCard, admin: str, admin_hours: int, groups: list[tuple[Group, int]],
                  minimum_minutes: int) -> tuple[int, bool]:
     """The administration-fee part of a window's fee; (cents, admin unpublished)."""
-    if admin == "none":
-        return 0, False
-    a = card.admin_fee
-    if a.kind == "unpublished" or (a.kind in ("included", "per_hour") and a.rate is None):
-        return 0, True
-    percent = a.percent if a.kind == "percent" else None
-    admin_cap = admin_hours * 60
-    total = 0
-    by_admin: dict[int, int] = {}
-    for g, n in groups:
-        m = minimum_minutes if admin == "minimum_hours" else min(g.billed_minutes, admin_cap)
-        if percent is not None:
-            total += round_half_up(Fraction(g.start_rate * n * m, 60) * percent / 100)
-        else:
-            by_admin[m] = by_admin.get(m, 0) + n
-    if by_admin and a.rate is not None:
-        for m, n in by_admin.items():
-            total += round_line(a.rate, n, m)
-    return total, False
+    parts, unpublished = _admin_parts(card, admin, admin_hours, groups, minimum_minutes)
+    return sum([p[3] for p in parts]), unpublished
 
 
 def _fee(card: RateCard, minimum_minutes: int, w: CancellationWindow,
@@ -87,6 +98,38 @@ def _fee(card: RateCard, minimum_minutes: int, w: CancellationWindow,
     admin, unpublished = _admin_cents(card, w.admin, w.admin_hours, live, minimum_minutes)
     return (_pay_cents(w.pay, live, minimum_minutes) + admin
             + w.flat_per_position * sum([n for _, n in live]), unpublished)
+
+
+_PAY_WORDS = {"minimum": "Minimum pay", "greater_of_worked_and_minimum": "Minimum pay (nothing worked yet)",
+              "full_shift": "The shift's labour as quoted"}
+
+
+def fee_lines(card: RateCard, w: CancellationWindow, groups: Iterable[tuple[Group, int]],
+              minimum_minutes: int) -> tuple[Line, ...]:
+    """The lines of cancelling ``n`` positions of each group inside window ``w``; they add up to ``_fee``."""
+    live = [(g, n) for g, n in groups if n > 0]
+    lines = [
+        Line("cancellation_pay", rank, None, n, minutes, rate, round_line(rate, n, minutes),
+             f"{_PAY_WORDS[w.pay]}: {card.rank_label(rank)}, {_hours(minutes)} at {format_cents(rate)} an hour")
+        for (rank, rate, minutes), n in _pay_parts(w.pay, live, minimum_minutes).items()
+    ]
+    parts, _ = _admin_parts(card, w.admin, w.admin_hours, live, minimum_minutes)
+    percent = card.admin_fee.kind == "percent"
+    for rate, n, minutes, cents in parts:
+        what = f"{_decimal(card.admin_fee.percent)} % of pay" if percent else f"{format_cents(rate)} an hour"
+        lines.append(Line("admin_fee", None, None, n, minutes, rate, cents,
+                          f"Administration fee: {_hours(minutes)} per position, {what}",
+                          unit="percent" if percent else "per_hour"))
+    positions = sum([n for _, n in live])
+    if w.flat_per_position and positions:
+        lines.append(Line("cancellation_flat", None, None, positions, 0, w.flat_per_position,
+                          w.flat_per_position * positions, "Cancellation fee per position", unit="per_shift"))
+    return tuple(lines)
+
+
+def _hours(minutes: int) -> str:
+    h, m = divmod(minutes, 60)
+    return f"{h} h" + (f" {m} min" if m else "") if h else f"{m} min"
 
 
 def window_fees(card: RateCard, groups: Iterable[Group], minimum_minutes: int) -> tuple[WindowFee, ...]:
