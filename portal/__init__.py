@@ -83,8 +83,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.employer.views import bp as employer_bp
     from portal.main.views import bp as main_bp
+    from portal.payments.webhooks import bp as webhook_bp
 
-    for bp in (main_bp, auth_bp, employer_bp, agency_bp, admin_bp, api_bp):
+    for bp in (main_bp, auth_bp, employer_bp, agency_bp, admin_bp, api_bp, webhook_bp):
         app.register_blueprint(bp)
 
 
@@ -108,6 +109,10 @@ def _register_errors(app: Flask) -> None:
     for code in messages:
         app.register_error_handler(code, lambda e, code=code: render_error(code))
 
+    from portal.bookings.queries import NotFound
+
+    app.register_error_handler(NotFound, lambda e: render_error(404))
+
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError):
         return render_error(400, "Your form expired or was sent from another site. Reload the page and try again.")
@@ -123,3 +128,10 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["positions_text"] = formatting.positions_text
     app.jinja_env.globals["htmx_url"] = lambda: app.config["HTMX_URL"]
     app.jinja_env.globals["htmx_sri"] = lambda: app.config["HTMX_SRI"]
+    app.jinja_env.globals["payments_test_mode"] = lambda: _payments_test_mode(app.config)
+
+
+def _payments_test_mode(config) -> bool:
+    """Payments go to Stripe's test mode or to a stand-in (localstripe): the pages show the test cards."""
+    key = config.get("STRIPE_SECRET_KEY") or ""
+    return bool(key) and (key.startswith("sk_test_") or "api.stripe.com" not in config["STRIPE_API_BASE"])

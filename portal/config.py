@@ -91,6 +91,8 @@ def from_environment(instance_path: Path, env: os._Environ[str] | dict[str, str]
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", "https://api.stripe.com"),
         "STRIPE_JS_URL": env.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        "STRIPE_TIMEOUT_SECONDS": float(env.get("STRIPE_TIMEOUT_SECONDS", "20")),
+        "STRIPE_READ_RETRIES": int(env.get("STRIPE_READ_RETRIES", "2")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -11,7 +11,9 @@ def content_security_policy(config) -> str:
     htmx = origin(config["HTMX_URL"])
     stripe_js = origin(config["STRIPE_JS_URL"])
     scripts = " ".join(filter(None, ["'self'", htmx, stripe_js]))
-    frames = " ".join(filter(None, [stripe_js])) or "'none'"
+    # Stripe.js frames its card fields and the bank's 3-D Secure page (hooks.stripe.com with real Stripe)
+    hooks = "https://hooks.stripe.com" if stripe_js == "https://js.stripe.com" else ""
+    frames = " ".join(filter(None, [stripe_js, hooks])) or "'none'"
     connect = " ".join(filter(None, ["'self'", stripe_js, origin(config["STRIPE_API_BASE"])]))
     return "; ".join(
         [

@@ -19,17 +19,20 @@ from portal import cards
 from portal.extensions import db
 from portal.models import ApprovalStatus, Booking, BookingEvent, BookingStatus
 from tests.conftest import csrf_token_from, post_form
-
-ZONES = {"kcpd": "America/Chicago", "mesa": "America/Phoenix", "west-valley-city": "America/Denver",
-         "tucson": "America/Phoenix"}
-PLACES = {
-    "kcpd": ("Kansas City", "MO", "64106"),
-    "mesa": ("Mesa", "AZ", "85201"),
-    "west-valley-city": ("West Valley City", "UT", "84119"),
-    "tucson": ("Tucson", "AZ", "85701"),
-}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+from tests.support.wizard import (
+    ORDERS,
+    PDF,
+    PLACES,
+    PNG,
+    ZONES,
+    booking_id_from,
+    day,
+    shift,
+    start_draft,
+    submit,
+    url,
+    walk_to_review,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -40,52 +43,6 @@ def _cards(agencies):
 @pytest.fixture
 def employer(login):
     return login("employer")
-
-
-def day(slug: str, days: int = 10) -> str:
-    return (datetime.now(ZoneInfo(ZONES[slug])).date() + timedelta(days=days)).isoformat()
-
-
-def booking_id_from(location: str) -> int:
-    return int(re.search(r"/requests/(\d+)", location).group(1))
-
-
-def start_draft(client, slug: str = "kcpd", **overrides) -> int:
-    city, state, zip_code = PLACES[slug]
-    data = {"agency": slug, "site_name": "Riverside Arena", "street": "1 Main St", "city": city, "state": state,
-            "zip_code": zip_code, **overrides}
-    response = post_form(client, "/employer/requests/new", data)
-    assert response.status_code == 303, response.get_data(as_text=True)
-    assert response.headers["Location"].endswith("/work")
-    return booking_id_from(response.headers["Location"])
-
-
-def url(booking_id: int, step: str = "") -> str:
-    return f"/employer/requests/{booking_id}" + (f"/{step}" if step else "")
-
-
-def shift(slug: str, i: int = 0, *, days: int = 10, start="18:00", end="23:00", officers="2", **more) -> dict:
-    row = {"date": day(slug, days), "start": start, "end": end, "officers": officers, **more}
-    return {f"shifts-{i}-{k}": v for k, v in row.items()}
-
-
-ORDERS = {"instructions": "Report to the north gate. Radio channel 3.", "contact_name": "Sam Rivera",
-          "contact_phone": "(816) 555-0199"}
-
-
-def walk_to_review(client, slug: str = "kcpd", shifts: dict | None = None, work: dict | None = None) -> int:
-    bid = start_draft(client, slug)
-    r = post_form(client, url(bid, "work"), work or {"job_type": "security", "attire": "uniform"})
-    assert r.status_code == 303 and r.headers["Location"].endswith("/shifts"), r.get_data(as_text=True)
-    r = post_form(client, url(bid, "shifts"), {**(shifts or shift(slug)), "action": "next"})
-    assert r.status_code == 303 and r.headers["Location"].endswith("/orders"), r.get_data(as_text=True)
-    r = post_form(client, url(bid, "orders"), ORDERS)
-    assert r.status_code == 303 and r.headers["Location"].endswith("/review"), r.get_data(as_text=True)
-    return bid
-
-
-def submit(client, bid: int):
-    return post_form(client, url(bid, "submit"), {"accept": "y"}, page=url(bid, "review"))
 
 
 def api_quote(client, body: dict) -> dict:
@@ -132,12 +89,12 @@ def test_whole_wizard_with_plain_posts_submits_the_booking(client, employer, slu
     assert api_quote(client, body)["total_cents"] == booking.total_cents
 
     page = client.get(url(bid)).get_data(as_text=True)
-    assert booking.reference in page and "Submitted, awaiting deposit" in page and "Timeline" in page
-    assert "Your request is recorded and waits for the deposit" in page and "notified" not in page
+    assert booking.reference in page and "Awaiting deposit" in page and "Timeline" in page
+    assert "Online payment is not set up on this portal yet" in page and "notified" not in page
     zone = datetime.now(ZoneInfo(ZONES[slug])).strftime("%Z")  # times carry the agency's zone, as elsewhere
     assert len(re.findall(rf'<time datetime="[^"]+">[^<]*\d\d:\d\d {zone}</time>', page)) == 2
     dashboard = client.get("/employer/").get_data(as_text=True)
-    assert booking.reference in dashboard and "Submitted" in dashboard
+    assert booking.reference in dashboard and "Awaiting deposit" in dashboard
     shift_zone = booking.shifts[0].starts_at.astimezone(ZoneInfo(ZONES[slug])).strftime("%Z")
     assert re.search(rf"<td>\w{{3}} \d{{1,2}} \w{{3}} \d{{4}}, 18:00 {shift_zone}", dashboard)
 
@@ -495,9 +452,9 @@ def test_attachments_are_checked_stored_privately_and_served_to_the_owner(client
     ("big.pdf", b"%PDF-" + b"0" * 2048, "larger than 2 KB"),
 ])
 def test_bad_attachments_are_refused_beside_the_field(client, employer, name, content, message, monkeypatch):
-    from portal.bookings import service
+    from portal.bookings import attachments
 
-    monkeypatch.setattr(service, "MAX_ATTACHMENT_BYTES", 2048)  # a 5 MB upload would spool to a temporary file
+    monkeypatch.setattr(attachments, "MAX_ATTACHMENT_BYTES", 2048)  # a 5 MB upload would spool to a temporary file
     bid = at_orders(client)
     r = upload(client, bid, name, content)
     assert r.status_code == 422
@@ -587,19 +544,20 @@ def test_file_names_in_any_script_are_accepted(client, employer, app, name):
 def test_display_names_are_safe(name, shown):
     from pathlib import PurePath
 
-    from portal.bookings import service
+    from portal.bookings import attachments
 
     ext = PurePath(name.replace("\\", "/")).suffix.lower().lstrip(".")
     if shown is None:
         assert ext == ""  # a dotfile has no extension: refused as not a PDF or an image
     else:
-        assert service.display_name(name, ext) == shown
+        assert attachments.display_name(name, ext) == shown
 
 
 def test_the_size_limit_is_5_mb():
-    from portal.bookings import service
+    from portal.bookings import attachments
 
-    assert service.MAX_ATTACHMENT_BYTES == 5 * 1024 * 1024 and service._size(service.MAX_ATTACHMENT_BYTES) == "5 MB"
+    limit = attachments.MAX_ATTACHMENT_BYTES
+    assert limit == 5 * 1024 * 1024 and attachments._size(limit) == "5 MB"
 
 
 def test_an_image_attachment_is_accepted(client, employer):
@@ -752,7 +710,7 @@ def test_a_location_preview_runs_few_queries(client, employer, app):
 
 # -- drafts and My requests ------------------------------------------------------------------------
 def test_dashboard_lists_drafts_and_a_draft_resumes_where_it_was_left(client, employer):
-    assert "No requests yet" in client.get("/employer/").get_data(as_text=True)
+    assert "No bookings yet" in client.get("/employer/").get_data(as_text=True)
     bid = at_shifts(client, "mesa")
     post_form(client, url(bid, "shifts"), {**shift("mesa"), "action": "add"})
     booking = db.session.get(Booking, bid)
@@ -770,7 +728,7 @@ def test_discarding_a_draft(client, employer):
     r = client.post(f"{url(bid)}/discard", data={"csrf_token": csrf_token_from(html)})
     assert r.status_code == 303
     assert db.session.get(Booking, bid).status == BookingStatus.CANCELLED
-    assert "No requests yet" in client.get("/employer/").get_data(as_text=True)
+    assert "No bookings yet" in client.get("/employer/").get_data(as_text=True)
 
 
 def test_another_organisation_gets_404_everywhere(client, employer, app, users):

@@ -68,3 +68,5 @@ def team():
         select(User).where(User.agency_id == current_user.agency_id).order_by(User.full_name)
     ).all()
     return render_template("agency/team.html", form=form, members=members), status
+
+from portal.agency import bookings as _bookings  # noqa: E402, F401  (the request queue and its routes)

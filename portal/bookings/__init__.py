@@ -1,1 +1,3 @@
-"""Bookings: the state machine (``states``, pure) and the one service that applies it (``service``)."""
+"""Bookings: the state machine (``states``, pure) and the services that apply it: ``drafts``, ``submission``,
+``lifecycle`` (the only caller of the state machine), ``money`` (re-pricing a booking), ``queries`` (scoped
+lookups), ``attachments``; the wizard's step forms (``forms``)."""

@@ -1,6 +1,6 @@
 """The request wizard's step forms. The shifts step is ``portal.quote_forms``' form for the card.
 
-Each form reads and writes the draft's plain data (``portal.bookings.service.DraftData`` keys), so
+Each form reads and writes the draft's plain data (``portal.bookings.drafts.DraftData`` keys), so
 the same class validates a step submit, binds the live preview, and re-validates at submission.
 """
 
@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -20,9 +21,9 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from portal.bookings.service import PLAIN_CLOTHES_KEY, asks_attire
+from portal.bookings.drafts import PLAIN_CLOTHES_KEY, asks_attire
 from portal.forms import STATE_CHOICES, phone_number, strip, us_zip
 from portal.pricing import RateCard
 from portal.pricing.request import MAX_ATTENDANCE
@@ -155,7 +156,20 @@ class UploadForm(FlaskForm):
     )
 
 
-class ReviewForm(FlaskForm):
+_STRIPE_ID = r"^[A-Za-z0-9_]{3,255}$"
+
+
+class PayForm(FlaskForm):
+    """Pay (or retry) with the saved card, or with the card Stripe.js just confirmed (``setup_intent``)."""
+
+    setup_intent = HiddenField(validators=[Optional(), Regexp(_STRIPE_ID, message="The card was not confirmed.")])
+    card = RadioField("Pay with", default="saved", validators=[Optional()],
+                      choices=[SelectChoice("saved", "The saved card"), SelectChoice("new", "Another card")])
+
+
+class ReviewForm(PayForm):
+    """The review step's submit: the confirmation, and the card for the deposit (see ``PayForm``)."""
+
     accept = BooleanField(
         "I confirm these details and accept the agency's cancellation terms shown in the quote.",
         [DataRequired("Tick the box to confirm the request.")],
@@ -164,3 +178,25 @@ class ReviewForm(FlaskForm):
 
 class DiscardForm(FlaskForm):
     """CSRF only: discard a draft."""
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("Reason (the employer sees it)", [_required, Length(max=400)], filters=[strip],
+                           render_kw={"rows": 3})
+
+
+class ApprovalRecordForm(FlaskForm):
+    code = HiddenField(validators=[_required, Length(max=64)])
+    approved_by = StringField("Approved by (name and rank)", [_required, Length(max=120)], filters=[strip])
+    note = StringField("Note (optional)", [Optional(), Length(max=400)], filters=[strip])
+
+
+class CancelForm(FlaskForm):
+    """What to cancel: the whole booking, one shift, or fewer positions on one shift (``remove_<rank>``
+    fields, read by the view), and the fee the employer saw (confirmed only if it still applies)."""
+
+    scope = RadioField("Cancel", default="booking", choices=[
+        SelectChoice("booking", "The whole booking"), SelectChoice("shift", "One shift"),
+        SelectChoice("reduce", "Fewer officers on one shift")])
+    shift = IntegerField("Shift", validators=[Optional(), NumberRange(min=1, max=10_000)])
+    confirmed_fee = IntegerField(validators=[Optional(), NumberRange(min=0, max=10**12)])

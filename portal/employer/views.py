@@ -10,7 +10,6 @@ plain form post and a full page.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import UTC, datetime
 
@@ -30,12 +29,12 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from werkzeug.datastructures import MultiDict
 
-from portal import accounts, quote_forms
+from portal import accounts, payments, quote_forms
 from portal.access import restrict_blueprint
-from portal.bookings import service
+from portal.bookings import attachments, drafts, forms, queries, submission
 from portal.bookings.states import TransitionError
-from portal.employer import forms
 from portal.extensions import db
+from portal.htmx import see_other
 from portal.models import Agency, Booking, Role
 from portal.models.bookings import STEP_LABELS, STEPS
 from portal.pricing.validate import SLUG_RE
@@ -52,16 +51,23 @@ def _now() -> datetime:
 
 @bp.get("/")
 def dashboard():
+    """My bookings: drafts, upcoming and past bookings (each list paged), and the agencies' reviews."""
     agencies = db.session.scalars(db.select(Agency).order_by(Agency.name)).all()
     organisation = current_user.organisation
     rows = [(agency, organisation.approval_for(agency)) for agency in agencies]
-    bookings = service.bookings_of(current_user)
-    drafts = [b for b in bookings if b.is_draft]
-    submitted = [b for b in bookings if not b.is_draft]
+    now = _now()
+    upcoming = queries.employer_bookings(current_user, past=False, now=now, page=_page_arg("upcoming"))
+    past = queries.employer_bookings(current_user, past=True, now=now, page=_page_arg("past"))
     return render_template(
-        "employer/dashboard.html", organisation=organisation, rows=rows, drafts=drafts, submitted=submitted,
-        step_labels=STEP_LABELS, discard_form=forms.DiscardForm(),
+        "employer/dashboard.html", organisation=organisation, rows=rows, drafts=queries.drafts_of(current_user),
+        upcoming=upcoming, past=past, now=now, step_labels=STEP_LABELS, discard_form=forms.DiscardForm(),
+        next_shifts=queries.next_shifts([row[0].id for row in upcoming.rows], now),
     )
+
+
+def _page_arg(name: str) -> int:
+    text = request.args.get(name, "1")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 1
 
 
 @bp.post("/agencies/<slug>/approval")
@@ -99,14 +105,14 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
     result = extra.pop("priced", None)
     if step == "review" and booking is not None and card is not None and result is None and "problems" not in extra:
         # the review shows what check_draft finds and the quote it priced: the draft is priced once
-        extra["problems"], result = service.check_draft(booking, card, now=now)
+        extra["problems"], result = submission.check_draft(booking, card, now=now)
     if result is not None:  # the step already priced the draft (and marked its form)
-        advice = service.advice(card, data, now=now)
+        advice = drafts.advice(card, data, now=now)
     elif card is not None:
-        result = service.price(card, data, now=now)
-        advice = service.advice(card, data, now=now, location_only=step == "location")
+        result = drafts.price(card, data, now=now)
+        advice = drafts.advice(card, data, now=now, location_only=step == "location")
     else:
-        result, advice = None, service.Advice()
+        result, advice = None, drafts.Advice()
     if booking is not None:
         step_url = url_for("employer.step", booking_id=booking.id, step=step)
         preview_url = url_for("employer.preview", booking_id=booking.id, step=step)
@@ -123,11 +129,14 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
     if step == "orders" and booking is not None:
         ctx.setdefault("upload_form", forms.UploadForm())
     if step == "review" and booking is not None and card is not None:
-        ctx["employer_review"] = (service.needs_employer_review(booking, current_user), card.employer_review)
+        ctx["employer_review"] = (submission.needs_employer_review(booking, current_user), card.employer_review)
         ctx["approval"] = current_user.organisation.approval_for(booking.agency)
-        ctx["refusal"] = service.refusal(current_user.organisation, booking.agency)
+        ctx["refusal"] = submission.refusal(current_user.organisation, booking.agency)
         ctx.setdefault("review_form", forms.ReviewForm())
-        ctx["asks_attire"] = service.asks_attire(card)
+        ctx["payments_enabled"] = payments.client.enabled()
+        org = current_user.organisation
+        ctx["saved_card"] = org.card_label if org.payment_method_id else ""
+        ctx["asks_attire"] = drafts.asks_attire(card)
         ctx["screening_yes"] = [k for k, v in (data.get("screening") or {}).items() if v]
         ctx["job_label"] = next((j.label for j in card.job_types if j.key == data.get("job_type")), "")
         ctx["venue_label"] = next(
@@ -138,7 +147,7 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
 
 def _agency_choices() -> list[tuple[str, str]]:
     """For a location form that is rendered or validated (a preview needs neither: it skips the query)."""
-    return [("", "Choose an agency"), *service.bookable_agencies()]
+    return [("", "Choose an agency"), *queries.bookable_agencies()]
 
 
 def _location_form(data: dict | None = None) -> forms.LocationForm:
@@ -151,7 +160,7 @@ def _location_form(data: dict | None = None) -> forms.LocationForm:
 
 
 def _card_of_slug(slug: str | None):
-    found = service.agency_by_slug(slug)
+    found = queries.agency_by_slug(slug)
     if found is None:
         return None, None
     from portal import cards
@@ -160,7 +169,7 @@ def _card_of_slug(slug: str | None):
 
 
 def _jurisdiction_errors(form: forms.LocationForm, card, data: dict, now: datetime) -> bool:
-    blocks = service.advice(card, data, now=now, location_only=True).blocks
+    blocks = drafts.advice(card, data, now=now, location_only=True).blocks
     for block in blocks:
         source = f" (Source: {block['source']})" if block.get("source") else ""
         form.city.errors = [*form.city.errors, block["message"] + source]
@@ -199,19 +208,19 @@ def new_request():
             flash("That agency does not take requests here. Choose one below.", "warning")
             return redirect(url_for("employer.new_request"))
         org = current_user.organisation
-        data = service.empty_data(agency.slug if agency else "")
+        data = drafts.empty_data(agency.slug if agency else "")
         data.update(site_name="", street=org.street, city=org.city, state=org.state, zip_code=org.zip_code)
         form = _location_form(data)
     else:
         form = _location_form()
         agency, card = _card_of_slug(form.agency.data)
-        data = service.empty_data(form.agency.data or "")
+        data = drafts.empty_data(form.agency.data or "")
         form.apply(data)
     if card is not None and carried:
-        service.apply_shift_formdata(card, carried, data)
+        drafts.apply_shift_formdata(card, carried, data)
     if request.method == "POST" and form.validate() and card is not None \
             and not _jurisdiction_errors(form, card, data, now):
-        booking = service.create_draft(current_user, agency, data, step="work")
+        booking = drafts.create_draft(current_user, agency, data, step="work")
         count = len(data["shift_rows"])
         if count:
             flash(f"We copied {count} shift{'s' if count != 1 else ''} from your quote into draft "
@@ -229,11 +238,11 @@ def new_request():
 def new_preview():
     form = forms.LocationForm(meta={"csrf": False})
     _, card = _card_of_slug(form.agency.data)
-    data = service.empty_data(form.agency.data or "")
+    data = drafts.empty_data(form.agency.data or "")
     form.apply(data)
     carried = _quote_fields(request.form)
     if card is not None and carried:
-        service.apply_shift_formdata(card, carried, data)
+        drafts.apply_shift_formdata(card, carried, data)
     ctx = _context("location", booking=None, card=card, data=data, form=form, now=_now())
     return _respond(render_block(WIZARD, "live", **ctx))
 
@@ -247,15 +256,15 @@ def _step_or_404(step: str) -> str:
 
 @bp.route("/requests/<int:booking_id>/<step>", methods=["GET", "POST"])
 def step(booking_id: int, step: str):
-    booking = service.get_booking_for(current_user, booking_id)
+    booking = queries.get_booking_for(current_user, booking_id)
     step = _step_or_404(step)
     if not booking.is_draft:
         return redirect(url_for("employer.booking", booking_id=booking.id), 303)
     if STEPS.index(step) > STEPS.index(booking.step):
         return redirect(url_for("employer.step", booking_id=booking.id, step=booking.step), 303)
-    _, card = service.card_for(booking)
+    _, card = queries.card_for(booking)
     now = _now()
-    data = service.draft_data(booking)
+    data = drafts.draft_data(booking)
     here = url_for("employer.step", booking_id=booking.id, step=step)
     if request.method == "GET":
         ctx = _context(step, booking=booking, card=card, data=data, form=_bind_saved(step, card, data), now=now)
@@ -272,7 +281,7 @@ def _bind_saved(step: str, card, data: dict):
     if step == "work":
         return forms.work_form_class(card)(formdata=MultiDict(forms.work_formdata(card, data)))
     if step == "shifts":
-        return quote_forms.bind(card, service.shift_formdata(card, data))
+        return quote_forms.bind(card, drafts.shift_formdata(card, data))
     if step == "orders":
         return forms.OrdersForm(formdata=MultiDict({k: data[k] or "" for k in forms.OrdersForm.FIELDS}))
     return forms.ReviewForm()
@@ -294,7 +303,7 @@ def _post_location(booking, card, data, now):
     _, new_card = _card_of_slug(form.agency.data)
     card = new_card or card
     if form.validate() and new_card is not None and not _jurisdiction_errors(form, card, data, now):
-        service.save_step(booking, "location", data, advance_to="work")
+        drafts.save_step(booking, "location", data, advance_to="work")
         return _next(booking, "location")
     return _invalid("location", booking, card, data, form, now)
 
@@ -303,9 +312,9 @@ def _post_work(booking, card, data, now):
     form = forms.work_form_class(card)()
     form.apply(data)
     if form.validate():
-        blocks = service.advice(card, data, now=now).blocks
+        blocks = drafts.advice(card, data, now=now).blocks
         if not blocks:
-            service.save_step(booking, "work", data, advance_to="shifts")
+            drafts.save_step(booking, "work", data, advance_to="shifts")
             return _next(booking, "work")
         return _invalid("work", booking, card, data, form, now, stop=blocks)
     return _invalid("work", booking, card, data, form, now)
@@ -315,10 +324,10 @@ def _post_shifts(booking, card, data, now):
     action = request.form.get("action", "next")
     if action != "next":
         formdata, errors = quote_forms.apply_row_action(request.form, action)
-        service.apply_shift_formdata(card, formdata, data)
-        service.save_step(booking, "shifts", data)
+        drafts.apply_shift_formdata(card, formdata, data)
+        drafts.save_step(booking, "shifts", data)
         form = quote_forms.bind(card, formdata)
-        priced = service.price(card, data, now=now)
+        priced = drafts.price(card, data, now=now)
         quote_forms.apply_errors(form, priced.field_errors)
         loose = quote_forms.apply_errors(form, {k: v for k, v in errors.items() if k.startswith("shifts-")})
         ctx = _context(
@@ -330,15 +339,15 @@ def _post_shifts(booking, card, data, now):
     rows = [r for r in quote_forms.rows_of(request.form) if any(v.strip() for v in r.values())] or [{}]
     formdata = quote_forms.with_rows(request.form, rows)
     form = quote_forms.bind(card, formdata)
-    service.apply_shift_formdata(card, formdata, data)
-    result = service.price(card, data, now=now)
+    drafts.apply_shift_formdata(card, formdata, data)
+    result = drafts.price(card, data, now=now)
     errors = {**{name: [message] for name, message in result.needs.items()}, **result.field_errors}
     quote_forms.apply_errors(form, errors)
     problems = list(result.problems)
     if result.quote and result.quote["blocks"]:
         problems += [f"{card.short_name} will not take this request: {b['message']}" for b in result.quote["blocks"]]
     ok = bool(result.quote) and not errors and not problems
-    service.save_step(booking, "shifts", data, advance_to="orders" if ok else None)
+    drafts.save_step(booking, "shifts", data, advance_to="orders" if ok else None)
     if ok:
         return _next(booking, "shifts")
     return _invalid("shifts", booking, card, data, form, now, priced=result, problems=problems,
@@ -351,9 +360,9 @@ def _post_orders(booking, card, data, now):
     upload_form = forms.UploadForm()
     if form.validate():
         if not _attach_chosen_file(booking, upload_form):  # a file chosen but not uploaded yet goes along
-            service.save_step(booking, "orders", data)
+            drafts.save_step(booking, "orders", data)
             return _invalid("orders", booking, card, data, form, now, upload_form=upload_form)
-        service.save_step(booking, "orders", data, advance_to="review")
+        drafts.save_step(booking, "orders", data, advance_to="review")
         return _next(booking, "orders")
     return _invalid("orders", booking, card, data, form, now)
 
@@ -364,8 +373,8 @@ def _attach_chosen_file(booking: Booking, upload_form: forms.UploadForm) -> bool
     if chosen is None or not getattr(chosen, "filename", ""):
         return True
     try:
-        service.add_attachment(booking, current_user, chosen)
-    except service.AttachmentError as e:
+        attachments.add_attachment(booking, current_user, chosen)
+    except attachments.AttachmentError as e:
         upload_form.attachment.errors = [str(e)]
         return False
     return True
@@ -379,18 +388,18 @@ def _save_orders_text(booking: Booking) -> None:
     """
     if not booking.is_draft or not any(name in request.form for name in forms.OrdersForm.FIELDS):
         return
-    data = service.draft_data(booking)
+    data = drafts.draft_data(booking)
     forms.OrdersForm(meta={"csrf": False}).apply_draft(data)
-    service.save_step(booking, "orders", data)
+    drafts.save_step(booking, "orders", data)
 
 
 @bp.post("/requests/<int:booking_id>/<step>/preview")
 def preview(booking_id: int, step: str):
     """The live panel for what the step's form says right now. Binds the step's form class; never writes."""
-    booking = service.get_booking_for(current_user, booking_id)
+    booking = queries.get_booking_for(current_user, booking_id)
     step = _step_or_404(step)
-    _, card = service.card_for(booking)
-    data = service.draft_data(booking)
+    _, card = queries.card_for(booking)
+    data = drafts.draft_data(booking)
     now = _now()
     if not booking.is_draft:
         form = None
@@ -404,7 +413,7 @@ def preview(booking_id: int, step: str):
         form.apply(data)
     elif step == "shifts":
         form = None
-        service.apply_shift_formdata(card, request.form, data)
+        drafts.apply_shift_formdata(card, request.form, data)
     elif step == "orders":
         form = forms.OrdersForm(meta={"csrf": False})
     else:
@@ -413,64 +422,65 @@ def preview(booking_id: int, step: str):
     return _respond(render_block(WIZARD, "live", **ctx))
 
 
+def _flash_result(result: payments.actions.PayResult) -> None:
+    category = {"paid": "success", "saved": "success", "already": "info", "requires_action": "warning",
+                "in_progress": "info"}.get(result.outcome, "error")
+    if result.message:
+        flash(result.message, category)
+
+
+def _setup_intent(form: forms.PayForm) -> str | None:
+    """The card just confirmed in the browser, unless the employer chose the saved card."""
+    if form.card.data == "saved" and current_user.organisation.payment_method_id:
+        return None
+    return form.setup_intent.data or None
+
+
+
 # -- submit, status page, discard ------------------------------------------------------------------
 @bp.post("/requests/<int:booking_id>/submit")
 def submit(booking_id: int):
-    booking = service.get_booking_for(current_user, booking_id)
+    booking = queries.get_booking_for(current_user, booking_id)
     if not booking.is_draft:
         flash(f"Request {booking.reference} was already submitted.", "info")
         return redirect(url_for("employer.booking", booking_id=booking.id), 303)
     if STEPS.index(booking.step) < STEPS.index("review"):
         return redirect(url_for("employer.step", booking_id=booking.id, step=booking.step), 303)
-    _, card = service.card_for(booking)
+    _, card = queries.card_for(booking)
     now = _now()
     form = forms.ReviewForm()
     if not form.validate():
-        ctx = _context("review", booking=booking, card=card, data=service.draft_data(booking), form=form, now=now,
+        ctx = _context("review", booking=booking, card=card, data=drafts.draft_data(booking), form=form, now=now,
                        review_form=form)
         return _page(422, **ctx)
     try:
-        done = service.submit(booking, current_user, now=now)
-    except service.SubmitRefused as refused:
-        ctx = _context("review", booking=booking, card=card, data=service.draft_data(booking), form=form, now=now,
+        done = submission.submit(booking, current_user, now=now)
+    except submission.SubmitRefused as refused:
+        ctx = _context("review", booking=booking, card=card, data=drafts.draft_data(booking), form=form, now=now,
                        review_form=form, problems=refused.problems, priced=refused.result)
         return _page(422, **ctx)
-    except TransitionError:
-        done = False
-    booking = service.get_booking_for(current_user, booking_id)
+    booking = queries.get_booking_for(current_user, booking_id)
     if done:
-        flash(f"Request {booking.reference} was sent to {booking.agency.short_name}. "
-              "Next: the deposit, then the agency's review.", "success")
-    else:
+        flash(f"Request {booking.reference} was recorded.", "success")
+    if payments.client.enabled() and (form.setup_intent.data or current_user.organisation.payment_method_id):
+        # the deposit, with the card just confirmed or the saved one (also for a second click or another
+        # tab: the payment is started once, and a repeat only finds it)
+        _flash_result(payments.actions.pay_deposit(booking, current_user, setup_intent_id=_setup_intent(form)))
+    elif not done:
         flash(f"Request {booking.reference} was already submitted.", "info")
-    return redirect(url_for("employer.booking", booking_id=booking.id), 303)
-
-
-@bp.get("/requests/<int:booking_id>")
-def booking(booking_id: int):
-    booking = service.get_booking_for(current_user, booking_id)
-    if booking.is_draft:
-        return redirect(url_for("employer.step", booking_id=booking.id, step=booking.step))
-    from portal import cards
-
-    card = cards.card_of(booking.rate_card_version) if booking.rate_card_version else service.card_for(booking)[1]
-    result = quote_forms.Preview(booking.quote) if booking.quote else None
-    response = make_response(render_template(
-        "employer/booking.html", booking=booking, card=card, preview=result,
-        approval=current_user.organisation.approval_for(booking.agency),
-        refusal=service.refusal(current_user.organisation, booking.agency),
-        employer_review=card.employer_review, asks_attire=service.asks_attire(card),
-    ))
-    response.vary.add("HX-Request")
-    return response
+    return see_other(url_for("employer.booking", booking_id=booking.id))
 
 
 @bp.post("/requests/<int:booking_id>/discard")
 def discard(booking_id: int):
-    booking = service.get_booking_for(current_user, booking_id)
-    if forms.DiscardForm().validate() and booking.is_draft:
-        with contextlib.suppress(TransitionError):
-            service.discard_draft(booking, current_user)
+    booking = queries.get_booking_for(current_user, booking_id)
+    if forms.DiscardForm().validate():
+        try:
+            drafts.discard_draft(booking, current_user)
+        except TransitionError:  # submitted meanwhile (another tab): the submission stands
+            db.session.rollback()
+            flash(f"Request {booking.reference} was already submitted; it was not discarded.", "info")
+            return redirect(url_for("employer.booking", booking_id=booking.id), 303)
         flash(f"Draft {booking.reference} was discarded.", "info")
     return redirect(url_for("employer.dashboard"), 303)
 
@@ -478,20 +488,20 @@ def discard(booking_id: int):
 # -- attachments -----------------------------------------------------------------------------------
 @bp.post("/requests/<int:booking_id>/attachments")
 def upload(booking_id: int):
-    booking = service.get_booking_for(current_user, booking_id)
+    booking = queries.get_booking_for(current_user, booking_id)
     if not booking.is_draft:
         abort(404)
-    _, card = service.card_for(booking)
+    _, card = queries.card_for(booking)
     form = forms.UploadForm()
     if form.validate():
         _save_orders_text(booking)
         try:
-            service.add_attachment(booking, current_user, form.attachment.data)
-        except service.AttachmentError as e:
+            attachments.add_attachment(booking, current_user, form.attachment.data)
+        except attachments.AttachmentError as e:
             form.attachment.errors = [str(e)]
         else:
             return redirect(url_for("employer.step", booking_id=booking.id, step="orders"), 303)
-    data = service.draft_data(booking)
+    data = drafts.draft_data(booking)
     orders = forms.OrdersForm(formdata=MultiDict({k: data[k] or "" for k in forms.OrdersForm.FIELDS}))
     ctx = _context("orders", booking=booking, card=card, data=data, form=orders, now=_now(), upload_form=form)
     return _page(422, **ctx)
@@ -499,9 +509,9 @@ def upload(booking_id: int):
 
 @bp.get("/requests/<int:booking_id>/attachments/<int:attachment_id>")
 def download(booking_id: int, attachment_id: int):
-    booking = service.get_booking_for(current_user, booking_id)
-    attachment = service.get_attachment(booking, attachment_id)
-    path = service.attachment_path(attachment)
+    booking = queries.get_booking_for(current_user, booking_id)
+    attachment = attachments.get_attachment(booking, attachment_id)
+    path = attachments.attachment_path(attachment)
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
@@ -513,12 +523,15 @@ def download(booking_id: int, attachment_id: int):
 
 @bp.post("/requests/<int:booking_id>/attachments/<int:attachment_id>/delete")
 def delete_attachment(booking_id: int, attachment_id: int):
-    booking = service.get_booking_for(current_user, booking_id)
-    attachment = service.get_attachment(booking, attachment_id)
+    booking = queries.get_booking_for(current_user, booking_id)
+    attachment = attachments.get_attachment(booking, attachment_id)
     if forms.DiscardForm().validate():
         _save_orders_text(booking)
         try:
-            service.remove_attachment(booking, attachment)
-        except service.AttachmentError:
+            attachments.remove_attachment(booking, attachment)
+        except attachments.AttachmentError:
             abort(404)
     return redirect(url_for("employer.step", booking_id=booking.id, step="orders"), 303)
+
+
+from portal.employer import bookings as _bookings  # noqa: E402, F401  (the submitted bookings' routes)

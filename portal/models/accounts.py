@@ -59,6 +59,10 @@ class Organisation(db.Model):
     contact_name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Payments: the organisation's Stripe customer and the card saved for later charges
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    payment_method_id: Mapped[str | None] = mapped_column(String(255))
+    card_label: Mapped[str] = mapped_column(String(64), default="")  # "Visa ending 4242, expires 12/2030"
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
     approvals: Mapped[list[EmployerApproval]] = relationship(

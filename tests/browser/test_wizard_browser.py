@@ -261,7 +261,7 @@ def test_full_wizard_with_a_live_quote(page, app, agencies, users, network_guard
 
     page.get_by_label(re.compile("I confirm these details")).check()
     page.get_by_role("button", name="Submit request").click()
-    expect(page.get_by_test_id("booking-status")).to_have_text("Submitted, awaiting deposit")
+    expect(page.get_by_test_id("booking-status")).to_have_text("Awaiting deposit")
     expect(page.locator("#flash")).to_contain_text("was sent to")
     expect(page.get_by_test_id("timeline")).to_contain_text("Submitted to")
     screenshot(f"wizard-{slug}-6-submitted")

@@ -57,7 +57,7 @@ def launch(playwright, **kwargs):
 class NetworkGuard:
     """What the routes let through, answered locally, or aborted."""
 
-    allowed_origin: str
+    allowed_origins: frozenset[str]
     fulfil: dict[str, Path]
     aborted: list[str] = field(default_factory=list)
     fulfilled: list[str] = field(default_factory=list)
@@ -75,7 +75,7 @@ class NetworkGuard:
                 # <script integrity=... crossorigin="anonymous"> is a CORS request.
                 headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"},
             )
-        elif _origin(url) == self.allowed_origin:
+        elif _origin(url) in self.allowed_origins:
             route.continue_()
         else:
             self.aborted.append(url)
@@ -100,8 +100,10 @@ def _origin(url: str) -> str:
     return f"{scheme}://{parts.netloc}"
 
 
-def install_routes(context, live_url: str, fulfil: dict[str, Path] | None = None) -> NetworkGuard:
-    """Abort every request of ``context`` not to ``live_url``'s host:port, except ``fulfil``'s URLs.
+def install_routes(context, live_url: str, fulfil: dict[str, Path] | None = None, *,
+                   also: list[str] | tuple[str, ...] = ()) -> NetworkGuard:
+    """Abort every request of ``context`` not to ``live_url``'s host:port (or the origins of the URLs in
+    ``also``: the local Stripe stand-in), except ``fulfil``'s URLs.
 
     Returns the guard, whose ``aborted`` list a test can assert is empty.
     """
@@ -109,7 +111,8 @@ def install_routes(context, live_url: str, fulfil: dict[str, Path] | None = None
     for url, path in fulfil.items():
         if not Path(path).is_file():
             raise FileNotFoundError(f"{path} (to answer {url}) is missing: run `make test-deps`")
-    guard = NetworkGuard(allowed_origin=_origin(live_url), fulfil={u: Path(p) for u, p in fulfil.items()})
+    origins = frozenset({_origin(live_url), *(_origin(u) for u in also)})
+    guard = NetworkGuard(allowed_origins=origins, fulfil={u: Path(p) for u, p in fulfil.items()})
     context.route("**/*", guard.handle)
     context.on("page", guard.watch)
     return guard

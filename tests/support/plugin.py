@@ -15,6 +15,10 @@ Fixtures (scope):
   network_guard (function)     what that context aborted / fulfilled, and console errors.
   page (function)              a page in browser_context; a screenshot is saved when the test fails.
   screenshot (function)        screenshot(name) -> Path of tests/artifacts/screenshots/<name>.png.
+  local_stripe (session)       localstripe in a process of its own (tests.support.stripe), one per worker.
+  stripe_line (function)       the proxy in front of it (StripeLine), its rules and counts reset for each
+                               test; ``stripe_config(stripe_line)`` is the portal's settings for it. The
+                               browser context lets the line's origin through (Stripe.js comes from it).
 
 Needs from the conftest: ``app``, a Flask app whose database already exists.
 """
@@ -30,6 +34,7 @@ from tests.support.browser import htmx_fulfilment, install_routes, launch
 from tests.support.browser import screenshot as save_screenshot
 from tests.support.live_server import LiveServer
 from tests.support.postgres import PostgresServer
+from tests.support.stripe import LocalStripe, StripeLine
 
 VIEWPORT = {"width": 1280, "height": 900}
 DEFAULT_TIMEOUT_MS = 15_000
@@ -65,6 +70,27 @@ def pg_database_url(pg_server: PostgresServer) -> Iterator[str]:
     pg_server.drop_database(name)
 
 
+# -- Stripe (localstripe) -------------------------------------------------------
+@pytest.fixture(scope="session")
+def local_stripe() -> Iterator[LocalStripe]:
+    with LocalStripe() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def _stripe_line(local_stripe: LocalStripe) -> Iterator[StripeLine]:
+    line = StripeLine(local_stripe.port).start()
+    yield line
+    line.stop()
+
+
+@pytest.fixture
+def stripe_line(_stripe_line: StripeLine) -> Iterator[StripeLine]:
+    _stripe_line.reset()
+    yield _stripe_line
+    _stripe_line.reset()
+
+
 # -- Browser -------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def playwright_instance():
@@ -92,7 +118,10 @@ def live_server(app) -> Iterator[LiveServer]:
 def _browser_session(browser, live_server, app):
     context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    guard = install_routes(context, live_server.url, htmx_fulfilment(app.config.get("HTMX_URL")))
+    stripe_js = app.config.get("STRIPE_JS_URL", "")
+    local_stripe = [stripe_js] if stripe_js.startswith("http://127.0.0.1") else []  # localstripe's Stripe.js
+    guard = install_routes(context, live_server.url, htmx_fulfilment(app.config.get("HTMX_URL")),
+                           also=local_stripe)
     yield context, guard
     context.close()
 

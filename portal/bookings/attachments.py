@@ -1,0 +1,119 @@
+"""Post-order attachments: PDFs and images checked by their content, stored outside the web root."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from pathlib import Path, PurePath
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+from portal.bookings.queries import NotFound
+from portal.extensions import db
+from portal.models import Attachment, Booking, User
+
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_ATTACHMENTS = 10
+_EXTENSIONS = {
+    "pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+    "gif": "image/gif", "webp": "image/webp",
+}
+_LABELS = {"application/pdf": "a PDF", "image/png": "a PNG image", "image/jpeg": "a JPEG image",
+           "image/gif": "a GIF image", "image/webp": "a WebP image"}
+
+
+class AttachmentError(ValueError):
+    pass
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type the file's first bytes prove, or None."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / "bookings"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def add_attachment(booking: Booking, user: User, upload: FileStorage | None) -> Attachment:
+    if not booking.is_draft:
+        raise AttachmentError("Files can be added while the request is a draft.")
+    if upload is None or not upload.filename:
+        raise AttachmentError("Choose a file to attach.")
+    if len(booking.attachments) >= MAX_ATTACHMENTS:
+        raise AttachmentError(f"A request holds at most {MAX_ATTACHMENTS} files; remove one first.")
+    ext = PurePath(upload.filename.replace("\\", "/")).suffix.lower().lstrip(".")
+    expected = _EXTENSIONS.get(ext)
+    if expected is None:
+        raise AttachmentError("Attach a PDF or an image (PNG, JPEG, GIF or WebP).")
+    content = upload.stream.read(MAX_ATTACHMENT_BYTES + 1)
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise AttachmentError(f"The file is larger than {_size(MAX_ATTACHMENT_BYTES)}. Please attach a smaller file.")
+    if not content:
+        raise AttachmentError("The file is empty.")
+    actual = sniff(content[:16])
+    if actual != expected:
+        raise AttachmentError(f"The file is named .{ext} but its content is not {_LABELS[expected]}.")
+    name = display_name(upload.filename, ext)
+    stored = secrets.token_hex(16)
+    path = upload_dir() / stored
+    with open(path, "xb") as out:
+        out.write(content)
+    path.chmod(0o600)
+    attachment = Attachment(
+        booking=booking, original_name=name, stored_name=stored, content_type=actual, size_bytes=len(content),
+        uploaded_by_id=user.id,
+    )
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment
+
+
+def display_name(filename: str, ext: str) -> str:
+    """The name to show and download a file under: the employer's own, in any script (план.pdf, 地图.pdf),
+    without folders, control or formatting characters, at most 120 characters; else ``attachment.<ext>``.
+
+    It is only ever shown (escaped) and sent as the download name: the file is stored under a random name.
+    """
+    name = unicodedata.normalize("NFC", PurePath(filename.replace("\\", "/")).name)
+    name = "".join(c for c in name if unicodedata.category(c)[0] not in "CZ" or c == " ")
+    stem = " ".join(name[: -len(ext) - 1].split()).strip(" .")[:120 - len(ext) - 1]
+    return f"{stem}.{ext}" if stem else f"attachment.{ext}"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:g} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    return upload_dir() / attachment.stored_name
+
+
+def get_attachment(booking: Booking, attachment_id: int) -> Attachment:
+    found = next((a for a in booking.attachments if a.id == attachment_id), None)
+    if found is None:
+        raise NotFound(attachment_id)
+    return found
+
+
+def remove_attachment(booking: Booking, attachment: Attachment) -> None:
+    if not booking.is_draft:
+        raise AttachmentError("Files can be removed while the request is a draft.")
+    path = attachment_path(attachment)
+    db.session.delete(attachment)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+
