@@ -14,9 +14,9 @@ def is_fragment() -> bool:
     return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
 
 
-def render_page_or_block(template: str, block: str, status: int = 200, **context) -> Response:
+def render_page_or_block(template: str, block: str, *, http_status: int = 200, **context) -> Response:
     html = render_block(template, block, **context) if is_fragment() else render_template(template, **context)
-    response = make_response(html, status)
+    response = make_response(html, http_status)
     response.vary.add("HX-Request")
     return response
 

@@ -54,3 +54,36 @@ def test_users_create_reports_problems(runner, agencies):
     no_agency = runner.invoke(args=["users", "create", "--role", "agency-staff", "--email", "c@example.com",
                                     "--password", "a long enough passphrase"])
     assert no_agency.exit_code == 2 and "Agency users belong to an agency" in no_agency.output
+
+
+def test_cancellation_command_prints_the_spec_example(runner, agencies):
+    import json
+
+    body = {"quote_request": {"agency": "mesa", "submitted_at": "2026-12-01T09:00:00-07:00",
+                              "shifts": [{"start": "2026-12-20T18:00", "end": "2026-12-20T23:00", "officers": 3}]},
+            "at": "2026-12-20T08:00:00-07:00", "approved": True, "deposit_held_cents": 70245,
+            "cancel": [{"shift": 0, "positions": {"officer": 1}}]}
+    result = runner.invoke(args=["cancellation", "-"], input=json.dumps(body))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert (out["fee_cents"], out["deposit_after_cents"], out["refund_cents"], out["charge_cents"]) == (
+        23415, 46830, 0, 0)
+    assert out["shifts"][0]["lines"][0]["amount_cents"] == 23415 and out["rule"] and out["source"]
+    assert out["agency"] == "mesa" and out["rate_card_version"] == 1
+
+
+def test_cancellation_command_refusals_and_unusable_input(runner, agencies):
+    import json
+
+    started = {"quote_request": {"agency": "mesa", "submitted_at": "2026-12-01T09:00:00-07:00",
+                                 "shifts": [{"start": "2026-12-20T18:00", "end": "2026-12-20T23:00", "officers": 3}]},
+               "at": "2026-12-20T19:00:00-07:00", "cancel": [{"shift": 0}]}
+    refused = runner.invoke(args=["cancellation", "-"], input=json.dumps(started))
+    assert refused.exit_code == 1 and json.loads(refused.output)["errors"][0]["field"] == "cancel[0].shift"
+    bad_request = {**started, "quote_request": {**started["quote_request"], "shifts": [{"start": "x"}]}}
+    fields = {e["field"] for e in json.loads(runner.invoke(args=["cancellation", "-"],
+                                                           input=json.dumps(bad_request)).output)["errors"]}
+    assert fields and all(f.startswith("quote_request.") for f in fields)
+    assert runner.invoke(args=["cancellation", "-"], input="not json").exit_code == 2
+    naive = runner.invoke(args=["cancellation", "-"], input=json.dumps({**started, "at": "2026-12-20T08:00"}))
+    assert naive.exit_code == 1 and json.loads(naive.output)["errors"][0]["field"] == "at"

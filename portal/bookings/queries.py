@@ -186,7 +186,7 @@ def queue_counts(agency_id: int) -> dict[str, int]:
         select(Booking.status, func.count()).where(and_(Booking.agency_id == agency_id,
                                                         Booking.status.in_(QUEUE_STATUSES)))
         .group_by(Booking.status))
-    return dict(rows.tuples().all())
+    return {status: n for status, n in rows.all()}  # noqa: C416 - rows, not pairs
 
 
 def next_shifts(booking_ids: list[int], now: datetime) -> dict[int, tuple[datetime, int]]:

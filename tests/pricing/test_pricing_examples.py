@@ -1,7 +1,5 @@
-"""Table-driven from the shared worked examples (../shared/examples/quotes.json).
-
-The numbers are read from the file at run time, never copied here. Set
-DETAIL_DESK_SHARED to point at another copy of the shared directory.
+"""Table-driven from the worked examples (tests/data/examples/quotes.json, the repository's copy of
+../shared/examples/quotes.json). The numbers are read from the file at run time, never copied here.
 """
 
 from __future__ import annotations
@@ -14,7 +12,13 @@ from typing import Any
 import pytest
 
 from portal.pricing import cancellation_fee, load_seed_card, parse_request, quote
-from tests.support.examples import EXAMPLE_IDS, EXAMPLES, EXAMPLES_FILE, assert_matches_example
+from tests.support.examples import (
+    EXAMPLE_IDS,
+    EXAMPLES,
+    EXAMPLES_FILE,
+    SHARED_EXAMPLES_FILE,
+    assert_matches_example,
+)
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -27,6 +31,12 @@ def _priced(example: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
 
 def test_examples_file_is_there():
     assert EXAMPLES, f"no examples in {EXAMPLES_FILE}"
+
+
+@pytest.mark.skipif(not SHARED_EXAMPLES_FILE.is_file(), reason="no ../shared beside this clone")
+def test_examples_copy_is_current():
+    """The repository's copy is the team's shared file, byte for byte (copy it again when it changes)."""
+    assert EXAMPLES_FILE.read_bytes() == SHARED_EXAMPLES_FILE.read_bytes()
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=EXAMPLE_IDS)

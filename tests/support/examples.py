@@ -1,7 +1,9 @@
-"""The shared worked examples (../shared/examples/quotes.json) and how a quote is checked against one.
+"""The worked examples and how a quote is checked against one.
 
-The figures are read from the file at run time, never copied into tests. Set
-DETAIL_DESK_SHARED to point at another copy of the shared directory.
+The figures are read from tests/data/examples/quotes.json, a copy of the team's shared
+../shared/examples/quotes.json kept in the repository so a clone on its own runs its tests;
+``test_examples_copy_is_current`` fails when the shared file has changed and the copy has not.
+Set DETAIL_DESK_SHARED to point at another copy of the shared directory.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 SHARED = Path(os.environ.get("DETAIL_DESK_SHARED") or Path(__file__).resolve().parents[3] / "shared")
-EXAMPLES_FILE = SHARED / "examples" / "quotes.json"
+SHARED_EXAMPLES_FILE = SHARED / "examples" / "quotes.json"
+EXAMPLES_FILE = Path(__file__).resolve().parents[1] / "data" / "examples" / "quotes.json"
 EXAMPLES: list[dict[str, Any]] = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
 EXAMPLE_IDS = [e["name"] for e in EXAMPLES]
 
