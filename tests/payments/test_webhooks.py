@@ -134,7 +134,7 @@ def test_a_dispute_is_put_on_the_timeline_once(client, employer, stripe_line):
 
 
 def test_stripe_unreachable_asks_for_a_retry_and_stores_nothing(client, employer, stripe_line):
-    booking, payment = lost_deposit(client, stripe_line)
+    booking, _ = lost_deposit(client, stripe_line)
     pi = intent_of(stripe_line, booking)
     payload = event("evt_retry", "payment_intent.succeeded", {"id": pi.id, "object": "payment_intent"})
     stripe_line.down()
