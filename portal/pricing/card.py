@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .holidays import HolidayRule, RuleSet, business_days_before, holidays_in_year
+from .money import round_half_up
 
 __all__ = [
     "AdminFee",
@@ -402,6 +403,8 @@ class RateCard:
     _schedule_by_key: Mapping[str, Schedule] = field(init=False, compare=False, repr=False)
     tier_by_key: Mapping[str, Tier] = field(init=False, compare=False, repr=False)
     tiers_by_when: Mapping[str, tuple[Tier, ...]] = field(init=False, compare=False, repr=False)
+    # schedule -> rank -> tier -> cents of every replacement tier, before any offered rate
+    rate_tables: Mapping[str, Mapping[str, Mapping[str, int]]] = field(init=False, compare=False, repr=False)
     holiday_rules: RuleSet = field(init=False, compare=False, repr=False)  # ``holidays``, hashed once
     blocked_rules: RuleSet = field(init=False, compare=False, repr=False)  # the rules of ``blocked_dates``
 
@@ -421,6 +424,28 @@ class RateCard:
         }
         for k, v in derived.items():
             object.__setattr__(self, k, v)
+        object.__setattr__(self, "rate_tables", MappingProxyType(
+            {s.key: self._rate_table(s, {}) for s in reversed(self.schedules)}))
+
+    def rates_for(self, schedule: Schedule, offered: Mapping[str, int]) -> Mapping[str, Mapping[str, int]]:
+        """rank -> tier -> cents of the regular rate and every replacement tier (spec section 3 step 6), with the
+        employer's offered rates in place of the regular ones."""
+        return self._rate_table(schedule, offered) if offered else self.rate_tables[schedule.key]
+
+    def _rate_table(self, schedule: Schedule, offered: Mapping[str, int]) -> dict[str, dict[str, int]]:
+        lowest = self.rank_keys[0]
+        table: dict[str, dict[str, int]] = {}
+        for rank in self.rank_keys:
+            base = offered.get(rank, schedule.rates["regular"][rank])
+            row = {"regular": base}
+            for t in self.tiers:
+                if t.premium == "rates":
+                    tr = schedule.rates.get(t.key, {})
+                    row[t.key] = tr[rank] if rank in tr else max(base, tr[lowest])
+                elif t.premium == "multiplier" and t.multiplier is not None:
+                    row[t.key] = round_half_up(base * t.multiplier)
+            table[rank] = row
+        return table
 
     @property
     def paid_full_shift_if_released_early(self) -> bool:

@@ -21,14 +21,13 @@ from the card alone lives on the card, the rest is worked out per quote.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from itertools import pairwise
 from typing import Any
 
 from . import cancellation as _cancellation
-from .card import RateCard, Schedule, Tier
+from .card import RateCard, Tier
 from .holidays import day_periods, local_days, periods
 from .money import format_cents, round_half_up, round_line
 from .request import QuoteRequest, ShiftRequest
@@ -70,27 +69,6 @@ def _lead_words(minutes: int, business_days: int) -> str:
     return f"{_hours_word(minutes)} hours"
 
 
-# --------------------------------------------------------------------------------------------
-# rates
-
-
-def _rate_table(card: RateCard, schedule: Schedule, offered: Mapping[str, int]) -> dict[str, dict[str, int]]:
-    """rank -> tier -> cents for every replacement tier (per quote: it depends on the offered rates)."""
-    lowest = card.rank_keys[0]
-    table: dict[str, dict[str, int]] = {}
-    for rank in card.rank_keys:
-        base = offered.get(rank, schedule.rates["regular"][rank])
-        row = {"regular": base}
-        for t in card.tiers:
-            if t.premium == "rates":
-                tr = schedule.rates.get(t.key, {})
-                row[t.key] = tr[rank] if rank in tr else max(base, tr[lowest])
-            elif t.premium == "multiplier" and t.multiplier is not None:
-                row[t.key] = round_half_up(base * t.multiplier)
-        table[rank] = row
-    return table
-
-
 Period = tuple[int, int, Tier, str]  # [a, b) in epoch minutes, the tier in force, a holiday name or ""
 Segment = tuple[int, int, tuple[Tier, ...], tuple[str, ...]]  # [a, b), tiers in force, holiday names
 
@@ -102,7 +80,7 @@ class _Pricer:
         self.card = card
         self.req = req
         self.schedule = card.schedule(req.schedule) or card.default_schedule
-        self.rates = _rate_table(card, self.schedule, req.offered_rates)
+        self.rates = card.rates_for(self.schedule, req.offered_rates)
         by_when = card.tiers_by_when
         self.holiday_tiers = by_when["holiday"]
         self.window_tiers = by_when["daily_window"]
@@ -390,6 +368,9 @@ def _vehicle_lines(card: RateCard, groups: list[Group], vehicles: int) -> list[L
 def _fee_lines(card: RateCard, groups: list[Group], headcount: int, labour_cents: int) -> list[Line]:
     """The administration fee and the other charges: per position-hour (one line per group of positions equal in
     billed minutes), a percentage of labour (labour and premium lines), or per job."""
+    a = card.admin_fee
+    if a.kind not in ("per_hour", "percent", "per_job") and not card.charges:
+        return []
     by_billed: dict[int, int] = {}
     for g in groups:
         by_billed[g.billed_minutes] = by_billed.get(g.billed_minutes, 0) + g.count
@@ -399,7 +380,6 @@ def _fee_lines(card: RateCard, groups: list[Group], headcount: int, labour_cents
                     f"{label}: {decimal_text(percent)} % of labour", unit="percent", key=key)
 
     out = []
-    a = card.admin_fee
     if a.kind == "per_hour" and a.rate:
         out += [Line("admin_fee", None, None, n, minutes, a.rate, round_line(a.rate, n, minutes),
                      "Administration fee") for minutes, n in by_billed.items()]
