@@ -96,6 +96,8 @@ class _Pricer:
     def shift_tiers(self, start_min: int, headcount: int) -> tuple[list[Tier], list[Tier], list[Tier]]:
         """Tiers for the whole shift by notice and choice -- (replacing, surcharging, notice tiers among them): the
         tightest notice tier of each kind whose condition holds, then the chosen priority."""
+        if not self.notice_tiers and self.selected is None:
+            return [], [], []
         best: dict[bool, tuple[int, Tier]] = {}  # replaces -> (lead the tier covers, tier)
         for t in self.notice_tiers:
             if not t.condition_met(headcount, self.req.attendance):
