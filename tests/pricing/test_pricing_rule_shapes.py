@@ -5,9 +5,11 @@ Testville: officer $50.00, sergeant $60.00, lieutenant $70.00 an hour; minimum 3
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portal.pricing import cancellation_fee, check_card, load_card, reduction_fee
 from tests.pricing.testville import HEAD, JULY4, REGULAR, SOURCES, WED, lines, make_card, price
@@ -469,3 +471,78 @@ def test_full_shift_said_twice_is_refused():
     text = HEAD + "paid_full_shift_if_released_early = true\n" + SOURCES + REGULAR + \
         "[full_shift]\nif_released_early = true\n"
     assert any(p.location == "paid_full_shift_if_released_early" for p in check_card(text))
+
+
+# -- properties over a card using most of the new shapes ------------------------------------------------------------
+
+MIXED = make_card("""
+[tiers.short]
+when = "notice"
+under_business_days = 3
+premium = "rates"
+[schedules.regular.rates.short]
+officer = "65.00"
+[tiers.holiday]
+when = "holiday"
+premium = "surcharge"
+amount = "10.00"
+whole_shift = true
+[tiers.night]
+when = "daily_window"
+from = "22:00"
+to = "06:00"
+premium = "multiplier"
+multiplier = "1.25"
+[[holidays]]
+name = "Independence Day"
+rule = "fixed"
+month = 7
+day = 4
+[[holidays]]
+name = "Christmas Eve"
+rule = "fixed"
+month = 12
+day = 24
+from = "17:00"
+[admin_fee]
+kind = "per_job"
+first_position = "14.00"
+each_additional = "2.00"
+[[cancellation]]
+flat_per_position = "5.00"
+[[cancellation]]
+within_business_days = 1
+pay = "minimum"
+admin_fee = "per_job"
+[[cancellation]]
+within_hours = 12
+pay = "full_shift"
+admin_fee = "per_job"
+[attendance_minimum]
+attendees_per_officer = 100
+[[supervisors]]
+rule = "nth"
+position = 4
+every = 10
+rank = "sergeant"
+""")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 60 * 24 * 60), st.integers(60, 40 * 24 * 60), st.integers(15, 24 * 60), st.integers(1, 30),
+       st.sampled_from([None, 300, 2500]))
+def test_mixed_card_properties(submitted_offset, lead, length, officers, attendance):
+    submitted = datetime(2027, 6, 1, 8, 0, tzinfo=MIXED.zone) + timedelta(minutes=submitted_offset)
+    start = submitted + timedelta(minutes=lead)
+    end = start + timedelta(minutes=length)
+    venue = {} if attendance is None else {"venue": {"attendance": attendance}}
+    q = price(MIXED, [{"start": start.strftime("%Y-%m-%dT%H:%M"), "end": end.strftime("%Y-%m-%dT%H:%M"),
+                       "officers": officers}], submitted=submitted.isoformat(), **venue)
+    s = q.shifts[0]
+    assert s.total_cents == sum(ln.amount_cents for ln in s.lines) == q.total_cents
+    assert 0 <= q.deposit_cents <= q.total_cents
+    fees = [cancellation_fee(q, s.start - timedelta(minutes=m)) for m in (20000, 5000, 2000, 700, 60, 1)]
+    assert fees == sorted(fees)
+    for step in q.cancellation:
+        probe = step.until - timedelta(minutes=1) if step.start is None else step.start
+        assert cancellation_fee(q, probe) == step.fee_cents
