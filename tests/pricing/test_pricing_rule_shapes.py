@@ -493,11 +493,7 @@ from = "22:00"
 to = "06:00"
 premium = "multiplier"
 multiplier = "1.25"
-[[holidays]]
-name = "Independence Day"
-rule = "fixed"
-month = 7
-day = 4
+""" + JULY_4TH + """
 [[holidays]]
 name = "Christmas Eve"
 rule = "fixed"
