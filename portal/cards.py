@@ -251,7 +251,7 @@ def describe(card: RateCard) -> dict:
             for q in card.screening
         ],
         "venue_kinds": [{"key": v.key, "label": v.label} for v in card.staffing.venues] if card.staffing else [],
-        "priority_tiers": [{"key": t.key, "label": t.label} for t in card.tiers if t.when == "selectable"],
+        "priority_tiers": [{"key": t.key, "label": t.label} for t in card.tiers if t.selectable],
         "rates_are_minimums": card.rates_are_minimums,
         "minimum_minutes": card.minimum_minutes,
         "vehicles": card.vehicle.kind != "none" or bool(card.vehicle.approval),

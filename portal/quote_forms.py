@@ -71,7 +71,7 @@ def _build_form_classes(card: RateCard) -> tuple[type[Form], type[FlaskForm]]:
             default=card.default_schedule.key,
             description="The kind of work decides the schedule; the agency confirms it.",
         )
-    priorities = [t for t in card.tiers if t.when == "selectable"]
+    priorities = [t for t in card.tiers if t.selectable]
     if priorities:
         QuoteForm.priority = SelectField(
             "Priority", choices=[SelectChoice("", "Standard")] + [SelectChoice(t.key, t.label) for t in priorities]
@@ -347,7 +347,7 @@ def read(formdata, card: RateCard, rows: list[dict[str, str]] | None = None) -> 
 
 
 def _selectable_tiers(card: RateCard) -> list[str]:
-    return [t.key for t in card.tiers if t.when == "selectable"]
+    return [t.key for t in card.tiers if t.selectable]
 
 
 def _join(words: list[str]) -> str:

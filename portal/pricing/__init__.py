@@ -2,7 +2,8 @@
 
 Everything money-related is decided here: rate cards (``load_card``/``check_card``),
 request validation (``parse_request``), quotes (``quote``), cancellation fees and
-deposits. Time is always passed in; nothing here reads the clock.
+deposits, the billed minutes of a worked position (``billed_minutes``, for the
+invoice). Time is always passed in; nothing here reads the clock.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from .cancellation import cancellation_fee, reduction_fee, shift_cancellation_fee
 from .card import RateCard
 from .engine import Line, Quote, ShiftQuote, Step, quote
+from .invoice import billed_minutes, vehicle_minutes
 from .money import format_cents, parse_amount, round_half_up
 from .request import FieldError, QuoteRequest, RequestError, ShiftRequest, parse_request
 from .screening import Approval, Notice
@@ -33,6 +35,7 @@ __all__ = [
     "ShiftQuote",
     "ShiftRequest",
     "Step",
+    "billed_minutes",
     "cancellation_fee",
     "check_card",
     "format_cents",
@@ -44,6 +47,7 @@ __all__ = [
     "reduction_fee",
     "round_half_up",
     "shift_cancellation_fee",
+    "vehicle_minutes",
 ]
 
 SEED_CARD_DIR = Path(__file__).resolve().parent.parent / "rate_cards"

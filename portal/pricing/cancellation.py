@@ -4,8 +4,9 @@ A shift is priced on cancellation at the moment ``t`` it is asked for, after the
 agency has approved the booking (before approval nothing is owed: callers check
 that). The card's windows are consulted tightest first: the first window with
 ``start - t < window`` decides what is owed; a window without a length applies at
-any time after approval. A shift that has started is no longer cancelled (it is
-invoiced) and drops out.
+any time after approval. A window given in business days has a length of its own
+for each shift (``RateCard.deadline``), so the order is worked out per shift. A
+shift that has started is no longer cancelled (it is invoiced) and drops out.
 
 Moments are taken to the minute (seconds are dropped), like every time in the
 portal: "start - t < 72 h" then opens the window one minute after ``start - 72 h``,
@@ -20,8 +21,8 @@ from fractions import Fraction
 from itertools import pairwise
 
 from .card import CancellationWindow, RateCard
-from .engine import Group, Line, Quote, ShiftQuote, Step, WindowFee, _decimal
 from .money import format_cents, round_half_up, round_line
+from .results import Group, Line, Quote, ShiftQuote, Step, WindowFee, decimal_text
 
 __all__ = [
     "cancellation_fee",
@@ -62,12 +63,18 @@ def _pay_cents(pay: str, groups: list[tuple[Group, int]], minimum_minutes: int) 
 
 
 def _admin_parts(card: RateCard, admin: str, admin_hours: int, groups: list[tuple[Group, int]],
-                 minimum_minutes: int) -> tuple[list[tuple[int, int, int, int]], bool]:
-    """The administration-fee part of a window's fee as ``[(rate or labour base, positions, minutes,
-    cents)]``, and whether the fee is unpublished (then left out)."""
+                 minimum_minutes: int, whole: bool) -> tuple[list[tuple[int, int, int, int]], bool]:
+    """The administration-fee part of a window's fee as ``[(rate or labour base, positions, minutes, cents)]``
+    (minutes 0 for a per-job fee), and whether the fee is unpublished (then left out). ``whole``: every
+    position of the shift is cancelled (a per-job fee is then owed whole; a reduction owes each further
+    position's part)."""
     if admin == "none":
         return [], False
     a = card.admin_fee
+    if admin == "per_job":
+        n = sum([c for _, c in groups])
+        return [(a.first_position if whole else a.each_additional, n, 0,
+                 a.per_job(n) if whole else a.each_additional * n)], False
     if a.kind == "unpublished" or (a.kind in ("included", "per_hour") and a.rate is None):
         return [], True
     admin_cap = admin_hours * 60
@@ -85,17 +92,17 @@ def _admin_parts(card: RateCard, admin: str, admin_hours: int, groups: list[tupl
 
 
 def _admin_cents(card: RateCard, admin: str, admin_hours: int, groups: list[tuple[Group, int]],
-                 minimum_minutes: int) -> tuple[int, bool]:
+                 minimum_minutes: int, whole: bool) -> tuple[int, bool]:
     """The administration-fee part of a window's fee; (cents, admin unpublished)."""
-    parts, unpublished = _admin_parts(card, admin, admin_hours, groups, minimum_minutes)
+    parts, unpublished = _admin_parts(card, admin, admin_hours, groups, minimum_minutes, whole)
     return sum([p[3] for p in parts]), unpublished
 
 
 def _fee(card: RateCard, minimum_minutes: int, w: CancellationWindow,
-         groups: Iterable[tuple[Group, int]]) -> tuple[int, bool]:
+         groups: Iterable[tuple[Group, int]], whole: bool) -> tuple[int, bool]:
     """Fee of cancelling ``n`` positions of each group inside window ``w``; (cents, admin unpublished)."""
     live = [(g, n) for g, n in groups if n > 0]
-    admin, unpublished = _admin_cents(card, w.admin, w.admin_hours, live, minimum_minutes)
+    admin, unpublished = _admin_cents(card, w.admin, w.admin_hours, live, minimum_minutes, whole)
     return (_pay_cents(w.pay, live, minimum_minutes) + admin
             + w.flat_per_position * sum([n for _, n in live]), unpublished)
 
@@ -105,7 +112,7 @@ _PAY_WORDS = {"minimum": "Minimum pay", "greater_of_worked_and_minimum": "Minimu
 
 
 def fee_lines(card: RateCard, w: CancellationWindow, groups: Iterable[tuple[Group, int]],
-              minimum_minutes: int) -> tuple[Line, ...]:
+              minimum_minutes: int, whole: bool) -> tuple[Line, ...]:
     """The lines of cancelling ``n`` positions of each group inside window ``w``; they add up to ``_fee``."""
     live = [(g, n) for g, n in groups if n > 0]
     lines = [
@@ -113,13 +120,16 @@ def fee_lines(card: RateCard, w: CancellationWindow, groups: Iterable[tuple[Grou
              f"{_PAY_WORDS[w.pay]}: {card.rank_label(rank)}, {_hours(minutes)} at {format_cents(rate)} an hour")
         for (rank, rate, minutes), n in _pay_parts(w.pay, live, minimum_minutes).items()
     ]
-    parts, _ = _admin_parts(card, w.admin, w.admin_hours, live, minimum_minutes)
-    percent = card.admin_fee.kind == "percent"
+    parts, _ = _admin_parts(card, w.admin, w.admin_hours, live, minimum_minutes, whole)
+    a = card.admin_fee
     for rate, n, minutes, cents in parts:
-        what = f"{_decimal(card.admin_fee.percent)} % of pay" if percent else f"{format_cents(rate)} an hour"
-        lines.append(Line("admin_fee", None, None, n, minutes, rate, cents,
-                          f"Administration fee: {_hours(minutes)} per position, {what}",
-                          unit="percent" if percent else "per_hour"))
+        if w.admin == "per_job":
+            what, unit = "per job" if whole else "each further position", "per_shift"
+        elif a.kind == "percent" and a.percent is not None:
+            what, unit = f"{decimal_text(a.percent)} % of pay", "percent"
+        else:
+            what, unit = f"{_hours(minutes)} per position at {format_cents(rate)} an hour", "per_hour"
+        lines.append(Line("admin_fee", None, None, n, minutes, rate, cents, f"Administration fee: {what}", unit=unit))
     positions = sum([n for _, n in live])
     if w.flat_per_position and positions:
         lines.append(Line("cancellation_flat", None, None, positions, 0, w.flat_per_position,
@@ -132,25 +142,32 @@ def _hours(minutes: int) -> str:
     return f"{h} h" + (f" {m} min" if m else "") if h else f"{m} min"
 
 
-def window_fees(card: RateCard, groups: Iterable[Group], minimum_minutes: int) -> tuple[WindowFee, ...]:
-    """The whole-shift fee inside each window, tightest first (card order is already tightest first).
-
-    Windows often share a part (the same administration fee, say): each part is worked out once."""
+def window_fees(card: RateCard, groups: Iterable[Group], minimum_minutes: int, *,
+                start_min: int | None = None) -> tuple[WindowFee, ...]:
+    """The whole-shift fee inside each window, tightest first for the shift starting at ``start_min`` (needed
+    when a window is given in business days). Windows often owe the same pay or administration part (Off Duty
+    Management's "first 24 hours" in every window): each part is worked out once."""
     live = [(g, g.count) for g in groups if g.count > 0]
     positions = sum([n for _, n in live])
     pays: dict[str, int] = {}
     admins: dict[tuple[str, int], tuple[int, bool]] = {}
     out = []
     for w in card.cancellation:
+        minutes = w.minutes
+        if w.business_days:
+            if start_min is None:
+                raise ValueError("a window in business days needs the shift's start")
+            minutes = start_min - card.deadline(start_min, None, w.business_days)
         pay = pays.get(w.pay)
         if pay is None:
             pay = pays[w.pay] = _pay_cents(w.pay, live, minimum_minutes)
-        k = (w.admin, w.admin_hours)
-        admin = admins.get(k)
+        admin = admins.get((w.admin, w.admin_hours))
         if admin is None:
-            admin = admins[k] = _admin_cents(card, w.admin, w.admin_hours, live, minimum_minutes)
-        out.append(WindowFee(w.minutes, pay + admin[0] + w.flat_per_position * positions, w.flat_per_booking,
-                             admin[1]))
+            admin = admins[w.admin, w.admin_hours] = _admin_cents(card, w.admin, w.admin_hours, live,
+                                                                   minimum_minutes, True)
+        out.append(WindowFee(minutes, pay + admin[0] + w.flat_per_position * positions, w.flat_per_booking,
+                             admin[1], w))
+    out.sort(key=lambda wf: (wf.minutes is None, wf.minutes or 0))
     return tuple(out)
 
 
@@ -214,7 +231,10 @@ def reduction_fee(quote: Quote, index: int, remove: Mapping[str, int], at: datet
         if n:
             chosen.append((g, n))
             left[g.rank] -= n
-    return _fee(quote.card, sq.minimum_minutes, quote.card.cancellation[i], chosen)[0]
+    window = sq.window_fees[i].window
+    assert window is not None
+    whole = sum([n for _, n in chosen]) == sq.headcount
+    return _fee(quote.card, sq.minimum_minutes, window, chosen, whole)[0]
 
 
 def deposit_for(shifts: list[ShiftQuote], total: int) -> int:

@@ -333,8 +333,8 @@ def parse_request(data: Any, card: RateCard, *, now: datetime) -> QuoteRequest:
     priority = data.get("priority")
     if priority is not None:
         t = card.tier(priority) if isinstance(priority, str) else None
-        if t is None or t.when != "selectable":
-            known = ", ".join(t.key for t in card.tiers if t.when == "selectable") or "none"
+        if t is None or not t.selectable:
+            known = ", ".join(t.key for t in card.tiers if t.selectable) or "none"
             errors.append(FieldError("priority", f"unknown priority tier {_show(priority)} (this agency offers: "
                                                  f"{known})"))
             priority = None

@@ -27,9 +27,10 @@ from typing import Any
 
 from .cancellation import _minute, _window_at, fee_lines
 from .card import CancellationWindow, RateCard
-from .engine import Group, Line, Quote, quote
+from .engine import quote
 from .money import format_cents
 from .request import FieldError, RequestError, parse_request
+from .results import Group, Line, Quote
 
 __all__ = ["Settlement", "ShiftFee", "remaining_positions", "settle"]
 
@@ -102,8 +103,8 @@ def settle(body: Mapping[str, Any], card: RateCard, *, at: datetime, now: dateti
         lines: tuple[Line, ...] = ()
         i = _window_at(sq.window_fees, sq.start_min - t) if approved else None
         if i is not None:
-            window = card.cancellation[i]
-            lines = fee_lines(card, window, _chosen(sq.groups, removed), sq.minimum_minutes)
+            window = sq.window_fees[i].window
+            lines = fee_lines(card, window, _chosen(sq.groups, removed), sq.minimum_minutes, whole)
             if whole:
                 flat = max(flat, sq.window_fees[i].booking_flat_cents)
         fees.append(ShiftFee(index, tuple(removed.items()), whole, sum([ln.amount_cents for ln in lines]),
@@ -285,8 +286,12 @@ def _rule(card: RateCard, approved: bool, windows: list[CancellationWindow | Non
 
 
 def _window_words(card: RateCard, w: CancellationWindow) -> str:
-    when = (f"within {_hours(w.minutes)} of a shift's start" if w.minutes is not None
-            else "at any time after approval")
+    if w.business_days:
+        when = f"within {w.business_days} business day{'s' if w.business_days != 1 else ''} of a shift's start"
+    elif w.minutes is not None:
+        when = f"within {_hours(w.minutes)} of a shift's start"
+    else:
+        when = "at any time after approval"
     owed: list[str] = []
     minimum = _hours(card.minimum_minutes).replace(" hours", "-hour").replace(" hour", "-hour")
     if w.pay in ("minimum", "greater_of_worked_and_minimum"):
@@ -297,6 +302,8 @@ def _window_words(card: RateCard, w: CancellationWindow) -> str:
         owed.append(f"the administration fee for the first {w.admin_hours} hours of each position")
     elif w.admin == "minimum_hours":
         owed.append(f"the administration fee for those {_hours(card.minimum_minutes)}")
+    elif w.admin == "per_job":
+        owed.append("the administration fee per job")
     if w.flat_per_position:
         owed.append(f"{format_cents(w.flat_per_position)} per position")
     if w.flat_per_booking:

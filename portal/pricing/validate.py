@@ -15,12 +15,16 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .calendars import CALENDARS
 from .card import (
     AdminFee,
+    AttendanceMinimum,
+    BlockedDate,
     CancellationWindow,
     Charge,
     Effect,
     EmployerReview,
+    FullShift,
     JobType,
     Jurisdiction,
     LimitRule,
@@ -50,9 +54,12 @@ EFFECTS = ("block", "approval", "minimum", "notice")
 PREMIUMS = ("rates", "multiplier", "surcharge")
 WHENS = ("holiday", "notice", "selectable", "daily_window", "after_hours")
 VEHICLE_FEES = ("none", "per_hour", "first_hour", "flat")
-ADMIN_KINDS = ("none", "included", "per_hour", "percent", "unpublished")
+ADMIN_KINDS = ("none", "included", "per_hour", "percent", "per_job", "unpublished")
 PAYS = ("none", "minimum", "greater_of_worked_and_minimum", "full_shift")
-ADMIN_PARTS = ("none", "first_hours", "minimum_hours")
+ADMIN_PARTS = ("none", "first_hours", "minimum_hours", "per_job")
+SUPERVISOR_RULES = ("nth", "per", "rank_count")
+HOLIDAY_FIELDS = ("key", "name", "rule", "month", "day", "weekday", "nth", "relative_to", "days", "on", "calendar",
+                  "holiday", "from", "to")
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +216,8 @@ class _Reader:
             return None
         return int(m)
 
-    def clock(self, t: dict[str, Any], key: str, loc: str) -> time | None:
-        v = self.string(t, key, loc, required=True)
+    def clock(self, t: dict[str, Any], key: str, loc: str, required: bool = True) -> time | None:
+        v = self.string(t, key, loc, required=required)
         if not v:
             return None
         m = TIME_RE.match(v)
@@ -258,8 +265,8 @@ TOP_KEYS = (
     "slug", "name", "short_name", "time_zone", "effective", "notes", "jurisdiction", "sources", "ranks",
     "job_types", "minimum_hours", "minimum_source", "schedules", "tiers", "holidays", "vehicle",
     "supervisors", "admin_fee", "charges", "rates_are_minimums", "cancellation",
-    "paid_full_shift_if_released_early", "screening", "notice_period", "max_shift", "staffing",
-    "employer_review",
+    "paid_full_shift_if_released_early", "full_shift", "screening", "notice_period", "max_shift", "staffing",
+    "employer_review", "blocked_dates", "attendance_minimum",
 )
 
 
@@ -379,16 +386,27 @@ def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
             continue
         if not KEY_RE.match(tk):
             r.add(loc, "tier keys are lower-case letters, digits, '_' or '-'")
-        tt = r.table(tv, loc, ("label", "premium", "when", "under_hours", "from", "to", "after_hours",
-                               "multiplier", "amount", "amounts", "source"))
+        tt = r.table(tv, loc, ("label", "premium", "when", "under_hours", "under_business_days", "from", "to",
+                               "after_hours", "multiplier", "amount", "amounts", "whole_shift", "selectable",
+                               "only_if", "source"))
         premium = r.string(tt, "premium", loc, required=True, choices=PREMIUMS)
         when = r.string(tt, "when", loc, required=True, choices=WHENS)
-        under = after = 0
+        under = after = under_days = 0
         wfrom = wto = None
         if when == "notice":
-            under = r.minutes(tt, "under_hours", loc, required=True, lo_minutes=1) or 0
-        elif "under_hours" in tt:
-            r.add(_join(loc, "under_hours"), 'only used with when = "notice"')
+            if ("under_hours" in tt) == ("under_business_days" in tt):
+                r.add(_join(loc, "under_hours"), "give under_hours or under_business_days (one of them)")
+            under = r.minutes(tt, "under_hours", loc, lo_minutes=1) or 0
+            under_days = r.integer(tt, "under_business_days", loc, lo=1, hi=365)
+        else:
+            for k in ("under_hours", "under_business_days", "only_if", "selectable"):
+                if k in tt:
+                    r.add(_join(loc, k), 'only used with when = "notice"')
+        if "whole_shift" in tt and when not in ("holiday", "daily_window"):
+            r.add(_join(loc, "whole_shift"), 'only used with when = "holiday" or "daily_window"')
+        cond = r.table(tt.get("only_if", _MISSING), _join(loc, "only_if"), ("headcount_at_least", "attendance_over"))
+        if "only_if" in tt and not cond:
+            r.add(_join(loc, "only_if"), "give headcount_at_least, attendance_over or both")
         if when == "daily_window":
             wfrom, wto = r.clock(tt, "from", loc), r.clock(tt, "to", loc)
             if wfrom is not None and wfrom == wto:
@@ -424,15 +442,23 @@ def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
             for k in ("amount", "amounts"):
                 if k in tt:
                     r.add(_join(loc, k), 'only used with premium = "surcharge"')
-        tiers.append(Tier(tk, r.string(tt, "label", loc, default=tk.replace("_", " ").capitalize()) or tk,
-                          premium, when, under, wfrom, wto, after, mult, surcharge, by_rank, r.cite(tt, loc)))
+        attendance_over = (r.integer(cond, "attendance_over", _join(loc, "only_if"), hi=10_000_000)
+                           if "attendance_over" in cond else None)
+        tiers.append(Tier(
+            tk, r.string(tt, "label", loc, default=tk.replace("_", " ").capitalize()) or tk, premium, when,
+            under_minutes=under, under_business_days=under_days, window_from=wfrom, window_to=wto,
+            after_minutes=after, multiplier=mult, surcharge=surcharge, surcharge_by_rank=by_rank,
+            source=r.cite(tt, loc), whole_shift=r.boolean(tt, "whole_shift", loc),
+            also_selectable=r.boolean(tt, "selectable", loc),
+            if_headcount_at_least=r.integer(cond, "headcount_at_least", _join(loc, "only_if"), hi=10_000),
+            if_attendance_over=attendance_over))
     tier_by_key = {t.key: t for t in tiers}
-    seen_notice: dict[tuple[bool, int], str] = {}
+    seen_notice: dict[tuple[bool, int, int, int, int | None], str] = {}
     for t in tiers:
-        if t.when == "notice" and t.under_minutes:
-            k2 = (t.replaces, t.under_minutes)
+        if t.when == "notice":
+            k2 = (t.replaces, t.under_minutes, t.under_business_days, t.if_headcount_at_least, t.if_attendance_over)
             if k2 in seen_notice:
-                r.add(f"tiers.{t.key}.under_hours",
+                r.add(f"tiers.{t.key}.under_{'business_days' if t.under_business_days else 'hours'}",
                       f'same notice threshold as tier "{seen_notice[k2]}": which applies would be ambiguous')
             seen_notice[k2] = t.key
 
@@ -490,35 +516,16 @@ def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
     elif len(defaults) > 1:
         r.add("schedules", "more than one default schedule")
 
-    # -- holidays ------------------------------------------------------------------
-    holidays: list[HolidayRule] = []
-    for i, hv in enumerate(r.array(data.get("holidays", _MISSING), "holidays")):
-        h = _holiday(r, hv, f"holidays[{i}]")
-        if h is not None:
-            if any(x.key == h.key for x in holidays):
-                r.add(f"holidays[{i}].key", f'holiday key "{h.key}" is used twice')
-            holidays.append(h)
-    hkeys = {h.key: h for h in holidays}
-    for i, h in enumerate(holidays):
-        if h.kind == "relative":
-            seen = {h.key}
-            cur = h
-            while cur.kind == "relative":
-                nxt = hkeys.get(cur.relative_to)
-                if nxt is None:
-                    r.add(f"holidays[{i}].relative_to", f'unknown holiday key "{cur.relative_to}"')
-                    break
-                if nxt.key in seen:
-                    r.add(f"holidays[{i}].relative_to", "holidays are relative to each other in a loop")
-                    break
-                seen.add(nxt.key)
-                cur = nxt
+    # -- holidays and blocked dates ------------------------------------------------------
+    holidays = [rule for rule, _, _ in _date_rules(r, data, "holidays")]
+    blocked = [BlockedDate(rule, r.string(t, "message", loc), r.cite(t, loc))
+               for rule, t, loc in _date_rules(r, data, "blocked_dates", ("message", "source"))]
     if holidays and not any(t.when == "holiday" for t in tiers):
         r.add("holidays", 'holidays are listed but no tier has when = "holiday"')
 
     # -- vehicle -------------------------------------------------------------------
     vt = r.table(data.get("vehicle", _MISSING), "vehicle",
-                 ("fee", "rate", "first_hour", "additional_hour", "flat", "extra_minutes", "approval",
+                 ("fee", "rate", "first_hour", "additional_hour", "flat", "extra_minutes", "minimum_hours", "approval",
                   "approval_message", "source"))
     vkind = r.string(vt, "fee", "vehicle", default="none", choices=VEHICLE_FEES) if vt else "none"
     vehicle = VehicleFee(
@@ -528,6 +535,7 @@ def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
         additional_hour=(r.amount(vt, "additional_hour", "vehicle", required=vkind == "first_hour") or 0),
         flat=(r.amount(vt, "flat", "vehicle", required=vkind == "flat") or 0),
         extra_minutes=r.integer(vt, "extra_minutes", "vehicle", hi=24 * 60),
+        minimum_minutes=r.minutes(vt, "minimum_hours", "vehicle", hi_minutes=24 * 60) or 0,
         approval=r.string(vt, "approval", "vehicle"),
         approval_message=r.string(vt, "approval_message", "vehicle"),
         source=r.cite(vt, "vehicle"),
@@ -537,75 +545,93 @@ def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
     supervisors: list[SupervisorRule] = []
     for i, sv in enumerate(r.array(data.get("supervisors", _MISSING), "supervisors")):
         loc = f"supervisors[{i}]"
-        st = r.table(sv, loc, ("rule", "rank", "position", "per", "rounding", "explanation", "source"))
-        kind = r.string(st, "rule", loc, required=True, choices=("nth", "per"))
+        st = r.table(sv, loc, ("rule", "rank", "position", "every", "per", "rounding", "of", "at_least",
+                               "explanation", "source"))
+        kind = r.string(st, "rule", loc, required=True, choices=SUPERVISOR_RULES)
         rank = r.string(st, "rank", loc, required=True)
         if check_rank(rank, _join(loc, "rank")) and rank == lowest:
             r.add(_join(loc, "rank"), f'"{rank}" is the lowest rank; a supervisor rule needs a higher one')
+        fields_of = {"nth": ("position", "every"), "per": ("per", "rounding"), "rank_count": ("of", "at_least")}
+        for k in ("position", "every", "per", "rounding", "of", "at_least"):
+            if k in st and kind in fields_of and k not in fields_of[kind]:
+                r.add(_join(loc, k), f'not used by rule = "{kind}" (it uses: {", ".join(fields_of[kind])})')
         pos = r.integer(st, "position", loc, required=kind == "nth", lo=1, hi=10_000)
+        every = r.integer(st, "every", loc, lo=1, hi=10_000)
         per = r.integer(st, "per", loc, required=kind == "per", lo=1, hi=10_000)
         rounding = r.string(st, "rounding", loc, default="down", choices=("down", "up"))
+        of = r.string(st, "of", loc, required=kind == "rank_count")
+        if check_rank(of, _join(loc, "of")) and of == rank:
+            r.add(_join(loc, "of"), "a rank cannot be required by counting itself")
+        at_least = r.integer(st, "at_least", loc, required=kind == "rank_count", lo=1, hi=10_000)
         if kind == "nth" and any(x.kind == "nth" and x.position == pos for x in supervisors):
             r.add(_join(loc, "position"), f"another rule already names position {pos}: ambiguous")
         supervisors.append(SupervisorRule(kind, rank, pos, per, rounding, r.string(st, "explanation", loc),
-                                          r.cite(st, loc)))
+                                          r.cite(st, loc), every=every, of=of, at_least=at_least))
 
     # -- administration fee and other charges --------------------------------------
     at = r.table(data.get("admin_fee", _MISSING), "admin_fee",
-                 ("kind", "rate", "percent", "published_min", "published_max", "message", "source"))
+                 ("kind", "rate", "percent", "first_position", "each_additional", "published_min", "published_max",
+                  "message", "source"))
     akind = r.string(at, "kind", "admin_fee", default="none", choices=ADMIN_KINDS) if at else "none"
     arate = r.amount(at, "rate", "admin_fee", required=akind == "per_hour")
     apct = None
     if akind == "percent":
-        if "percent" not in at:
-            r.add("admin_fee.percent", 'required (e.g. "10" for 10 % of labour)')
-        else:
-            try:
-                apct = parse_fraction(at["percent"] if not isinstance(at["percent"], _TomlFloat)
-                                      else float(at["percent"]), "percentage")
-            except AmountError as e:
-                r.add("admin_fee.percent", str(e))
+        apct = _percent(r, at, "admin_fee", required=True)
     elif "percent" in at:
         r.add("admin_fee.percent", 'only used with kind = "percent"')
-    if akind in ("unpublished", "none", "percent") and arate is not None:
+    if akind in ("unpublished", "none", "percent", "per_job") and arate is not None:
         r.add("admin_fee.rate", f'kind "{akind}" takes no hourly rate')
+    for k in ("first_position", "each_additional"):
+        if k in at and akind != "per_job":
+            r.add(_join("admin_fee", k), 'only used with kind = "per_job"')
     pmin, pmax = r.amount(at, "published_min", "admin_fee"), r.amount(at, "published_max", "admin_fee")
     if pmin is not None and pmax is not None and pmin > pmax:
         r.add("admin_fee.published_min", "published_min is above published_max")
     if arate is not None and pmin is not None and pmax is not None and not pmin <= arate <= pmax:
         r.add("admin_fee.rate", "the rate lies outside the published range")
     admin = AdminFee(akind, arate, apct, pmin, pmax, r.string(at, "message", "admin_fee"),
-                     r.cite(at, "admin_fee"))
+                     r.cite(at, "admin_fee"),
+                     first_position=r.amount(at, "first_position", "admin_fee", required=akind == "per_job") or 0,
+                     each_additional=r.amount(at, "each_additional", "admin_fee") or 0)
 
     charges: list[Charge] = []
     for ck, cv in r.table(data.get("charges", _MISSING), "charges").items():
         loc = _join("charges", ck)
-        ct = r.table(cv, loc, ("label", "per_hour", "source"))
-        charges.append(Charge(ck, r.string(ct, "label", loc, default=ck) or ck,
-                              r.amount(ct, "per_hour", loc, required=True) or 0, r.cite(ct, loc)))
+        ct = r.table(cv, loc, ("label", "per_hour", "percent", "source"))
+        if ("per_hour" in ct) == ("percent" in ct):
+            r.add(_join(loc, "per_hour"), 'give per_hour (an amount per position-hour) or percent (of labour)')
+        charges.append(Charge(ck, r.string(ct, "label", loc, default=ck) or ck, r.amount(ct, "per_hour", loc) or 0,
+                              r.cite(ct, loc), percent=_percent(r, ct, loc)))
 
     # -- cancellation ----------------------------------------------------------------
     windows: list[CancellationWindow] = []
     for i, cv in enumerate(r.array(data.get("cancellation", _MISSING), "cancellation")):
         loc = f"cancellation[{i}]"
-        ct = r.table(cv, loc, ("within_hours", "pay", "admin_fee", "admin_fee_hours", "flat_per_booking",
-                               "flat_per_position", "source"))
+        ct = r.table(cv, loc, ("within_hours", "within_business_days", "pay", "admin_fee", "admin_fee_hours",
+                               "flat_per_booking", "flat_per_position", "source"))
         within = r.minutes(ct, "within_hours", loc, lo_minutes=1)
-        if within is None and "within_hours" in ct:
+        days = r.integer(ct, "within_business_days", loc, lo=1, hi=365) or None
+        if (within is None and "within_hours" in ct) or (days is None and "within_business_days" in ct):
             continue
-        if any(w.minutes == within for w in windows):
-            r.add(_join(loc, "within_hours"), "two cancellation windows with the same length"
-                  if within is not None else "two windows that apply at any time after approval")
+        if within is not None and days is not None:
+            r.add(_join(loc, "within_business_days"), "give within_hours or within_business_days, not both")
+        if any(w.minutes == within and w.business_days == days for w in windows):
+            r.add(_join(loc, "within_business_days" if days else "within_hours"),
+                  "two cancellation windows with the same length" if within is not None or days
+                  else "two windows that apply at any time after approval")
         apart = r.string(ct, "admin_fee", loc, default="none", choices=ADMIN_PARTS)
         if apart != "none" and akind == "none":
             r.add(_join(loc, "admin_fee"), "the card has no administration fee (set [admin_fee])")
+        elif (apart == "per_job") != (akind == "per_job") and apart != "none":
+            r.add(_join(loc, "admin_fee"), 'a per-job administration fee is owed with admin_fee = "per_job", an '
+                                           'hourly one with "first_hours" or "minimum_hours"')
         if apart != "none" and akind == "included" and arate is None:
             r.add("admin_fee.rate", "required: a cancellation window owes the administration fee")
         windows.append(CancellationWindow(
             within, r.string(ct, "pay", loc, default="none", choices=PAYS), apart,
             r.integer(ct, "admin_fee_hours", loc, default=24, lo=1, hi=24 * 366),
             r.amount(ct, "flat_per_booking", loc) or 0, r.amount(ct, "flat_per_position", loc) or 0,
-            r.cite(ct, loc)))
+            r.cite(ct, loc), business_days=days))
 
     # -- screening -------------------------------------------------------------------
     screening: list[ScreeningQuestion] = []
@@ -634,9 +660,27 @@ def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
 
     notice_period = None
     if "notice_period" in data:
-        nt = r.table(data["notice_period"], "notice_period", ("hours", "message", "source"))
-        notice_period = NoticePeriod(r.minutes(nt, "hours", "notice_period", required=True, lo_minutes=1) or 0,
-                                     r.string(nt, "message", "notice_period"), r.cite(nt, "notice_period"))
+        nt = r.table(data["notice_period"], "notice_period", ("hours", "business_days", "message", "source"))
+        if ("hours" in nt) == ("business_days" in nt):
+            r.add("notice_period.hours", "give hours or business_days (one of them)")
+        notice_period = NoticePeriod(r.minutes(nt, "hours", "notice_period", lo_minutes=1) or 0,
+                                     r.string(nt, "message", "notice_period"), r.cite(nt, "notice_period"),
+                                     r.integer(nt, "business_days", "notice_period", lo=1, hi=365))
+    attendance_minimum = None
+    if "attendance_minimum" in data:
+        loc = "attendance_minimum"
+        amt = r.table(data[loc], loc, ("attendees_per_officer", "plus", "message", "source"))
+        attendance_minimum = AttendanceMinimum(
+            r.integer(amt, "attendees_per_officer", loc, required=True, lo=1, hi=10_000_000) or 1,
+            r.integer(amt, "plus", loc, hi=1000), r.string(amt, "message", loc), r.cite(amt, loc))
+    fst = r.table(data.get("full_shift", _MISSING), "full_shift",
+                  ("if_released_early", "if_worked_over_percent", "message", "source"))
+    if fst and "paid_full_shift_if_released_early" in data:
+        r.add("paid_full_shift_if_released_early", "say it once: as if_released_early in [full_shift]")
+    full_shift = FullShift(
+        r.boolean(fst, "if_released_early", "full_shift", r.boolean(data, "paid_full_shift_if_released_early", "")),
+        r.integer(fst, "if_worked_over_percent", "full_shift", lo=1, hi=99) if "if_worked_over_percent" in fst
+        else None, r.string(fst, "message", "full_shift"), r.cite(fst, "full_shift"))
     max_shift = None
     if "max_shift" in data:
         mt = r.table(data["max_shift"], "max_shift", ("hours", "effect", "message", "source"))
@@ -677,10 +721,12 @@ def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
         minimum_minutes=minimum or 0, minimum_source=minimum_source, vehicle=vehicle,
         supervisors=tuple(supervisors), admin_fee=admin, charges=tuple(charges),
         rates_are_minimums=r.boolean(data, "rates_are_minimums", ""),
-        cancellation=tuple(sorted(windows, key=lambda w: (w.minutes is None, w.minutes or 0))),
-        paid_full_shift_if_released_early=r.boolean(data, "paid_full_shift_if_released_early", ""),
+        cancellation=tuple(sorted(windows, key=lambda w: (w.minutes is None and w.business_days is None,
+                                                          w.minutes or (w.business_days or 0) * 24 * 60))),
+        full_shift=full_shift,
         screening=tuple(screening), notice_period=notice_period, max_shift=max_shift, staffing=staffing,
-        employer_review=employer_review, notes=notes,
+        employer_review=employer_review, notes=notes, blocked_dates=tuple(blocked),
+        attendance_minimum=attendance_minimum,
     )
     return card, r.problems
 
@@ -713,9 +759,53 @@ def _date_value(r: _Reader, t: dict[str, Any], key: str, loc: str, required: boo
     return None
 
 
-def _holiday(r: _Reader, hv: Any, loc: str) -> HolidayRule | None:
-    ht = r.table(hv, loc, ("key", "name", "rule", "month", "day", "weekday", "nth", "relative_to", "days",
-                           "on"))
+def _date_rules(r: _Reader, data: dict[str, Any], key: str, extra: tuple[str, ...] = ()
+                ) -> list[tuple[HolidayRule, dict[str, Any], str]]:
+    """The ``[[holidays]]`` or ``[[blocked_dates]]`` list: each rule with its table and location. Keys are unique
+    in the list and ``relative_to`` names another rule of the same list, without loops."""
+    out: list[tuple[HolidayRule, dict[str, Any], str]] = []
+    for i, hv in enumerate(r.array(data.get(key, _MISSING), key)):
+        loc = f"{key}[{i}]"
+        got = _holiday(r, hv, loc, extra)
+        if got is not None:
+            if any(x.key == got[0].key for x, _, _ in out):
+                r.add(f"{loc}.key", f'key "{got[0].key}" is used twice')
+            out.append((*got, loc))
+    by_key = {h.key: h for h, _, _ in out}
+    for h, _, loc in out:
+        seen = {h.key}
+        cur = h
+        while cur.kind == "relative":
+            nxt = by_key.get(cur.relative_to)
+            if nxt is None:
+                r.add(f"{loc}.relative_to", f'unknown key "{cur.relative_to}" in {key}')
+                break
+            if nxt.key in seen:
+                r.add(f"{loc}.relative_to", f"{key} are relative to each other in a loop")
+                break
+            seen.add(nxt.key)
+            cur = nxt
+    return out
+
+
+def _percent(r: _Reader, t: dict[str, Any], loc: str, required: bool = False) -> Fraction | None:
+    """``percent = "10"`` (10 %) as an exact fraction."""
+    where = _join(loc, "percent")
+    if "percent" not in t:
+        if required:
+            r.add(where, 'required (e.g. "10" for 10 % of labour)')
+        return None
+    v = t["percent"]
+    try:
+        return parse_fraction(float(v) if isinstance(v, _TomlFloat) else v, "percentage")
+    except AmountError as e:
+        r.add(where, str(e))
+        return None
+
+
+def _holiday(r: _Reader, hv: Any, loc: str, extra: tuple[str, ...] = ()
+             ) -> tuple[HolidayRule, dict[str, Any]] | None:
+    ht = r.table(hv, loc, HOLIDAY_FIELDS + extra)
     if not ht:
         if hv is not _MISSING and isinstance(hv, dict):
             r.add(loc, "empty holiday")
@@ -727,10 +817,10 @@ def _holiday(r: _Reader, hv: Any, loc: str) -> HolidayRule | None:
     needs: dict[str, tuple[str, ...]] = {
         "fixed": ("month", "day"), "nth_weekday": ("month", "weekday", "nth"),
         "last_weekday": ("month", "weekday"), "relative": ("relative_to", "days"), "easter": ("days",),
-        "once": ("on",),
+        "once": ("on",), "calendar": ("calendar", "holiday"),
     }
     wanted = needs.get(kind, ())
-    for f in ("month", "day", "weekday", "nth", "relative_to", "days", "on"):
+    for f in ("month", "day", "weekday", "nth", "relative_to", "days", "on", "calendar", "holiday"):
         if f in ht and kind and f not in wanted:
             r.add(_join(loc, f), f'not used by rule = "{kind}" (it uses: {", ".join(wanted)})')
     month = r.integer(ht, "month", loc, required="month" in wanted, lo=1, hi=12) if "month" in wanted else 0
@@ -748,6 +838,14 @@ def _holiday(r: _Reader, hv: Any, loc: str) -> HolidayRule | None:
     rel = r.key(ht, "relative_to", loc) if "relative_to" in wanted else ""
     days = r.integer(ht, "days", loc, required=True, lo=-366, hi=366) if "days" in wanted else 0
     on = _date_value(r, ht, "on", loc, required=True) if "on" in wanted else None
+    cal = hol = ""
+    if kind == "calendar":
+        cal = r.string(ht, "calendar", loc, required=True, choices=tuple(CALENDARS))
+        hol = r.string(ht, "holiday", loc, required=True, choices=tuple(CALENDARS.get(cal, ())) or None)
+    start = r.clock(ht, "from", loc, required=False) if "from" in ht else None
+    end = r.clock(ht, "to", loc, required=False) if "to" in ht else None
+    if start is not None and start == end:
+        r.add(_join(loc, "to"), "the period must not start and end at the same time")
     if not kind:
         return None
-    return HolidayRule(key, name, kind, month, day, weekday, nth, rel, days, on)
+    return HolidayRule(key, name, kind, month, day, weekday, nth, rel, days, on, cal, hol, start, end), ht
