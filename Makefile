@@ -12,6 +12,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 PYTEST := $(PY) -m pytest
 PYTEST_WORKERS ?= 2
 PORT ?= 5000
+LOCALSTRIPE_PORT ?= $(shell echo $$(($(PORT) + 1)))
 
 # Debian packages the tests need: Chromium for the browser tests (Playwright drives it; never
 # `playwright install`), PostgreSQL 15 for the second test run, fonts for readable screenshots.
@@ -47,15 +48,29 @@ run: install
 	  cp node_modules/htmx.org/dist/htmx.min.js $(HTMX_LOCAL); fi
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@# HOOK(payments): start localstripe here for local card payments. Start its aiohttp app on
-	@# 127.0.0.1 from a small script (its CLI binds every interface and reloads a pickle from /tmp),
-	@# export STRIPE_API_BASE and STRIPE_JS_URL (http://127.0.0.1:PORT/js.stripe.com/v3/) for the
-	@# `flask run` below, and stop it on exit. Not implemented yet.
-	@echo
-	@echo "Open http://127.0.0.1:$(PORT)/"
+	@# Payments: with no STRIPE_SECRET_KEY set, localstripe (the local Stripe stand-in) runs beside the
+	@# portal on 127.0.0.1, keeps its objects in instance/localstripe.pickle, and signs webhooks to
+	@# /stripe/webhook; it stops with the portal. Set real keys (and no STRIPE_API_BASE) to use Stripe.
 	@if [ -z "$${HTMX_URL:-}" ] && [ -f $(HTMX_LOCAL) ]; then \
 	  export HTMX_URL=/static/vendor/htmx.min.js HTMX_SRI="$$($(PY) -c 'from portal.config import HTMX_SRI; print(HTMX_SRI)')"; \
-	fi; FLASK_DEBUG=0 exec $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
+	fi; \
+	if [ -z "$${STRIPE_SECRET_KEY:-}" ]; then \
+	  mkdir -p instance; rm -f instance/localstripe.port; \
+	  export STRIPE_SECRET_KEY=sk_test_detaildesk_local STRIPE_PUBLISHABLE_KEY=pk_test_detaildesk_local \
+	    STRIPE_WEBHOOK_SECRET="whsec_$$($(PY) -c 'import secrets; print(secrets.token_hex(16))')"; \
+	  $(PY) -m portal.payments.local_stripe --port $(LOCALSTRIPE_PORT) --port-file instance/localstripe.port \
+	    --state instance/localstripe.pickle --webhook http://127.0.0.1:$(PORT)/stripe/webhook \
+	    --webhook-secret "$$STRIPE_WEBHOOK_SECRET" > instance/localstripe.log 2>&1 & ls_pid=$$!; \
+	  trap 'kill $$ls_pid 2>/dev/null' EXIT INT TERM; \
+	  for _ in $$(seq 100); do [ -s instance/localstripe.port ] && break; sleep 0.1; done; \
+	  [ -s instance/localstripe.port ] || { echo "localstripe did not start: see instance/localstripe.log"; exit 1; }; \
+	  ls_url="http://127.0.0.1:$$(cat instance/localstripe.port)"; \
+	  export STRIPE_API_BASE="$$ls_url" STRIPE_JS_URL="$$ls_url/js.stripe.com/v3/"; \
+	  echo; echo "Test payments: localstripe at $$ls_url. Cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0341 is declined,"; \
+	  echo "4000 0025 0000 3155 asks for 3-D Secure (any future expiry, any CVC)."; \
+	fi; \
+	echo; echo "Open http://127.0.0.1:$(PORT)/"; \
+	FLASK_DEBUG=0 $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
 
 test-deps: install apt-deps npm-deps
 

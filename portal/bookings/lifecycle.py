@@ -215,7 +215,7 @@ def _receipt_figures(s: Settlement, rows) -> dict[str, Any]:
     d = s.to_dict()
     for entry, row in zip(d["shifts"], rows, strict=True):
         entry["shift"] = row.number
-        entry["starts_at"] = row.starts_at.isoformat()
+        entry["starts_at"] = row.starts_at.astimezone(s.at.tzinfo).isoformat()  # the agency's zone
     return d
 
 

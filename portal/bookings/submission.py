@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal import accounts
 from portal.bookings import drafts, lifecycle, queries
-from portal.bookings.states import Action, Outcome
+from portal.bookings.states import Action, Outcome, TransitionError
 from portal.extensions import db
 from portal.formatting import money
 from portal.models import Agency, ApprovalStatus, Booking, BookingShift, BookingStatus, Organisation, User
@@ -124,12 +124,16 @@ def submit(booking: Booking, user: User, *, now: datetime) -> bool:
     locked.starts_at = min(s.starts_at for s in locked.shifts)
     locked.ends_at = max(s.ends_at for s in locked.shifts)
     locked.step = "review"
-    decision = lifecycle.apply(
-        locked, Action.SUBMIT, actor=user,
-        note=f"Submitted with a quote of {money(q['total_cents'])} on rate card version {version.version}.",
-        data={"total_cents": q["total_cents"], "deposit_cents": q["deposit_cents"],
-              "rate_card_version": version.version},
-    )
+    try:
+        decision = lifecycle.apply(
+            locked, Action.SUBMIT, actor=user,
+            note=f"Submitted with a quote of {money(q['total_cents'])} on rate card version {version.version}.",
+            data={"total_cents": q["total_cents"], "deposit_cents": q["deposit_cents"],
+                  "rate_card_version": version.version},
+        )
+    except TransitionError:  # discarded meanwhile (another tab)
+        db.session.rollback()
+        return False
     if decision.outcome is Outcome.REPEAT:
         db.session.rollback()
         return False

@@ -205,6 +205,9 @@ def cancel(booking_id: int):
     if not form.validate():
         return _cancel_page(booking, form, status=422 if request.method == "POST" else 200)
     spec, errors = _spec(form, booking, request.values)
+    if errors and request.method == "GET" and set(errors) == {"positions"} \
+            and not any(k.startswith("remove_") for k in request.args):
+        return _cancel_page(booking, form)  # "Fewer officers" chosen: ask how many (nothing wrong yet)
     if errors:
         return _cancel_page(booking, form, status=422, errors=errors)
     now = _now()

@@ -35,7 +35,7 @@ from portal.bookings import attachments, drafts, forms, queries, submission
 from portal.bookings.states import TransitionError
 from portal.extensions import db
 from portal.htmx import see_other
-from portal.models import Agency, Booking, Role
+from portal.models import Agency, Booking, BookingStatus, Role
 from portal.models.bookings import STEP_LABELS, STEPS
 from portal.pricing.validate import SLUG_RE
 
@@ -460,9 +460,13 @@ def submit(booking_id: int):
                        review_form=form, problems=refused.problems, priced=refused.result)
         return _page(422, **ctx)
     booking = queries.get_booking_for(current_user, booking_id)
+    if booking.status == BookingStatus.CANCELLED:  # discarded in another tab before this submission
+        flash(f"Draft {booking.reference} was discarded, so it was not submitted.", "info")
+        return see_other(url_for("employer.dashboard"))
     if done:
         flash(f"Request {booking.reference} was recorded.", "success")
-    if payments.client.enabled() and (form.setup_intent.data or current_user.organisation.payment_method_id):
+    if booking.status == BookingStatus.AWAITING_DEPOSIT and payments.client.enabled() and (
+            form.setup_intent.data or current_user.organisation.payment_method_id):
         # the deposit, with the card just confirmed or the saved one (also for a second click or another
         # tab: the payment is started once, and a repeat only finds it)
         _flash_result(payments.actions.pay_deposit(booking, current_user, setup_intent_id=_setup_intent(form)))

@@ -143,10 +143,11 @@ def _succeeded(payment: Payment, booking: Booking, what: str, data: dict) -> Non
     if payment.kind != PaymentKind.DEPOSIT:
         lifecycle.apply(booking, Action.PAYMENT_SUCCEEDED, actor=None, note=f"{what} paid.", data=data)
         return
-    note = f"{what} paid; the request goes to {booking.agency.short_name} for approval."
-    lifecycle.apply(booking, Action.PAYMENT_SUCCEEDED, actor=None, note=f"{what} paid.", data=data)
     if booking.status == BookingStatus.AWAITING_DEPOSIT:
-        lifecycle.apply(booking, Action.PAY_DEPOSIT, actor=None, note=note, data=data)
-    elif booking.status in (BookingStatus.CANCELLED, BookingStatus.DENIED):
+        lifecycle.apply(booking, Action.PAY_DEPOSIT, actor=None, data=data,
+                        note=f"{what} paid; the request goes to {booking.agency.short_name} for approval.")
+        return
+    lifecycle.apply(booking, Action.PAYMENT_SUCCEEDED, actor=None, note=f"{what} paid.", data=data)
+    if booking.status in (BookingStatus.CANCELLED, BookingStatus.DENIED):
         # paid after the booking ended (3-D Secure completed in another tab after a cancellation): all back
         lifecycle.owe_refund(payment, payment.amount_cents, reason="after_cancellation")

@@ -148,6 +148,9 @@ def test_reduce_then_one_shift_then_the_rest(client, employer, users, stripe_lin
         check_step(client, stripe_line, booking, receipt, per_position * positions, before, refunded)
         refunded += receipt.refund_cents
         assert "Cancellation receipt" in page and receipt.rule.split(":")[0][:20] in page
+        for entry in receipt.settlement["shifts"]:  # shown in the agency's zone, as everywhere
+            assert datetime.fromisoformat(entry["starts_at"]).utcoffset() == datetime.fromisoformat(
+                entry["starts_at"]).astimezone(ZoneInfo(ZONES[slug])).utcoffset()
     booking = db.session.get(Booking, booking.id)
     assert booking.status == BookingStatus.CANCELLED
     fees = sum(c.fee_cents for c in booking.cancellations)
