@@ -88,7 +88,8 @@ def test_deposit_with_a_good_card_then_approval_appears_live(page, client, emplo
     booking = db.session.get(Booking, bid)
     [paid] = payments(bid)
     assert paid.status == PaymentStatus.SUCCEEDED and paid.amount_cents == booking.quote["deposit_cents"]
-    expect(page.get_by_test_id("deposit-paid")).to_have_text(f"${paid.amount_cents // 100:,}.{paid.amount_cents % 100:02d}")
+    dollars, cents = divmod(paid.amount_cents, 100)
+    expect(page.get_by_test_id("deposit-paid")).to_have_text(f"${dollars:,}.{cents:02d}")
     expect(page.get_by_test_id("payments")).to_contain_text(paid.stripe_payment_intent_id)
     shot("payments-2-deposit-paid")
 

@@ -81,11 +81,11 @@ def test_a_submission_racing_a_discard_is_never_cancelled(client, employer, live
         bid = walk_to_review(client, "mesa")
         review = f"{live_server.url}{url(bid, 'review')}"
         token_a, token_b = token_of(tab_a, review), token_of(tab_b, f"{live_server.url}/employer/")
+        submit_url, discard_url = f"{live_server.url}{url(bid, 'submit')}", f"{live_server.url}{url(bid, 'discard')}"
+        submit_form, discard_form = {"csrf_token": token_a, "accept": "y"}, {"csrf_token": token_b}
         together(
-            lambda: tab_a.post(f"{live_server.url}{url(bid, 'submit')}", data={"csrf_token": token_a, "accept": "y"},
-                               allow_redirects=False, timeout=30),
-            lambda: tab_b.post(f"{live_server.url}{url(bid, 'discard')}", data={"csrf_token": token_b},
-                               allow_redirects=False, timeout=30),
+            lambda u=submit_url, f=submit_form: tab_a.post(u, data=f, allow_redirects=False, timeout=30),
+            lambda u=discard_url, f=discard_form: tab_b.post(u, data=f, allow_redirects=False, timeout=30),
         )
         db.session.expire_all()
         booking = db.session.get(Booking, bid)
