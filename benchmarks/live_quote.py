@@ -30,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -62,7 +64,8 @@ def preview_paths() -> list[str]:
     return paths
 
 
-def _client(port: int, paths: list[str], first: int, step: int, start: float, stop: float, out) -> None:
+def _client(port: int, paths: list[str], first: int, step: int, start: float, stop: float, out,
+            headers: str = "HX-Request: true\r\n") -> None:
     """One client: requests back to back from ``start`` to ``stop``; sends (latencies, errors) to ``out``.
 
     A process of its own with a plain socket, so that clients neither wait for each other's turn at
@@ -70,7 +73,7 @@ def _client(port: int, paths: list[str], first: int, step: int, start: float, st
     request is a new connection, as a sync worker closes it after the response.
     """
     requests = [
-        (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHX-Request: true\r\nConnection: close\r\n\r\n").encode()
+        (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}Connection: close\r\n\r\n").encode()
         for path in paths
     ]
     latencies: list[float] = []
@@ -98,14 +101,17 @@ def _client(port: int, paths: list[str], first: int, step: int, start: float, st
     out.close()
 
 
-def run(port: int, paths: list[str], clients: int, seconds: float) -> tuple[int, list[float]]:
-    """``clients`` processes, each sending requests back to back for ``seconds``; returns (count, latencies)."""
+def run(port: int, paths: list[str], clients: int, seconds: float,
+        headers: str = "HX-Request: true\r\n") -> tuple[int, list[float]]:
+    """``clients`` processes, each sending requests back to back for ``seconds`` (with ``headers``, each
+    line ending in CRLF); returns (count, latencies)."""
     context = multiprocessing.get_context("fork")
     start = time.perf_counter() + 0.3  # every client is running before the clock starts
     pipes, processes = [], []
     for k in range(clients):
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_client, args=(port, paths, k, clients, start, start + seconds, send))
+        process = context.Process(target=_client,
+                                  args=(port, paths, k, clients, start, start + seconds, send, headers))
         process.start()
         send.close()
         pipes.append(receive)
@@ -120,6 +126,33 @@ def run(port: int, paths: list[str], clients: int, seconds: float) -> tuple[int,
     if errors:
         raise SystemExit(f"failed requests, e.g. {errors[0]}")
     return len(flat), flat
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int) -> Iterator[int]:
+    """The portal under gunicorn (``workers`` sync workers) on 127.0.0.1; yields its port once it answers."""
+    port = free_port()
+    server = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env,
+    )
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -145,24 +178,7 @@ def main() -> None:
         flask = [PYTHON, "-m", "flask", "--app", "wsgi"]
         subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
         subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-        port = free_port()
-        server = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
-             "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env,
-        )
-        try:
-            deadline = time.time() + 30
-            while True:
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    conn.request("GET", "/healthz")
-                    if conn.getresponse().status == 200:
-                        break
-                except OSError:
-                    if time.time() > deadline:
-                        raise SystemExit("gunicorn did not start") from None
-                    time.sleep(0.2)
+        with gunicorn(env, args.workers) as port:
             paths = {"preview": preview_paths(), "trivial": ["/healthz"]}
             for path in paths["preview"][:4]:  # warm up: parse each card once per worker
                 run(port, [path], 4, 0.3)
@@ -188,9 +204,6 @@ def main() -> None:
                 print(f"\ntarget: preview >= 0.5 x trivial throughput at 10 clients: {ratio10:.2f} "
                       f"({'met' if ratio10 >= 0.5 else 'MISSED'})")
                 print(f"target: preview p95 < 25 ms at 10 clients: {p95:.1f} ms ({'met' if p95 < 25 else 'MISSED'})")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

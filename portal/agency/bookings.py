@@ -63,7 +63,7 @@ def _detail(booking, *, status: int = 200, reason_form=None, approval_form=None)
     return render_template(
         "agency/booking.html", booking=booking, card=card, payments=payments, refunds=refunds,
         employer=booking.organisation.approval_for(booking.agency), approvals=lifecycle.required_approvals(booking),
-        deposit_paid=money.deposit_paid(booking), deposit_held=money.deposit_held(booking),
+        **dict(zip(("deposit_paid", "deposit_held"), money.deposit(booking), strict=True)),
         reason_form=reason_form or forms.ReasonForm(), approval_form=approval_form or forms.ApprovalRecordForm(),
         screening=[q for q in card.screening if (booking.screening or {}).get(q.key)],
         labels={s.value: s.label for s in BookingStatus},

@@ -56,22 +56,23 @@ def is_approved(booking: Booking) -> bool:
     return booking.status in APPROVED_STATUSES
 
 
-def _sum(query) -> int:
-    return int(db.session.scalar(query) or 0)
-
-
-def deposit_paid(booking: Booking) -> int:
-    return _sum(select(func.sum(Payment.amount_cents)).where(
-        Payment.booking_id == booking.id, Payment.kind == PaymentKind.DEPOSIT,
-        Payment.status == PaymentStatus.SUCCEEDED))
+def deposit(booking: Booking) -> tuple[int, int]:
+    """``(paid, held)``: the deposit paid, and what is held of it now: less what was refunded from it (or is
+    owed back) and what cancellations kept. One query."""
+    paid = (select(func.coalesce(func.sum(Payment.amount_cents), 0))
+            .where(Payment.booking_id == booking.id, Payment.kind == PaymentKind.DEPOSIT,
+                   Payment.status == PaymentStatus.SUCCEEDED).scalar_subquery())
+    refunded = (select(func.coalesce(func.sum(Refund.amount_cents), 0)).join(Payment, Payment.id == Refund.payment_id)
+                .where(Refund.booking_id == booking.id, Payment.kind == PaymentKind.DEPOSIT,
+                       Refund.status != RefundStatus.FAILED).scalar_subquery())
+    kept = (select(func.coalesce(func.sum(Cancellation.kept_cents), 0))
+            .where(Cancellation.booking_id == booking.id).scalar_subquery())
+    paid_cents, refunded_cents, kept_cents = db.session.execute(select(paid, refunded, kept)).one()
+    return int(paid_cents), max(0, int(paid_cents) - int(refunded_cents) - int(kept_cents))
 
 
 def deposit_held(booking: Booking) -> int:
-    """The deposit paid, less what was refunded from it (or is owed back) and what cancellations kept."""
-    refunded = _sum(select(func.sum(Refund.amount_cents)).join(Payment, Payment.id == Refund.payment_id).where(
-        Refund.booking_id == booking.id, Payment.kind == PaymentKind.DEPOSIT, Refund.status != RefundStatus.FAILED))
-    kept = _sum(select(func.sum(Cancellation.kept_cents)).where(Cancellation.booking_id == booking.id))
-    return max(0, deposit_paid(booking) - refunded - kept)
+    return deposit(booking)[1]
 
 
 def active_index(booking: Booking) -> dict[int, int]:
@@ -79,9 +80,11 @@ def active_index(booking: Booking) -> dict[int, int]:
     return {row.number: i for i, row in enumerate(booking.active_shifts)}
 
 
-def settlement(booking: Booking, cancel: list[dict[str, Any]] | None, *, at: datetime) -> Settlement:
+def settlement(booking: Booking, cancel: list[dict[str, Any]] | None, *, at: datetime,
+               held: int | None = None) -> Settlement:
     """What cancelling ``cancel`` (by shift number: ``[{"shift": 2}, {"shift": 1, "positions": {...}}]``;
-    None: the whole booking) would owe at ``at``, and what would be refunded or charged."""
+    None: the whole booking) would owe at ``at``, and what would be refunded or charged (``held``: the
+    deposit held, when the caller has it already)."""
     index = active_index(booking)
     spec = None
     if cancel is not None:
@@ -90,15 +93,16 @@ def settlement(booking: Booking, cancel: list[dict[str, Any]] | None, *, at: dat
             number = entry.get("shift")
             spec.append({**entry, "shift": index.get(number, -1) if isinstance(number, int) else number})
     return settle(request_body(booking), queries.card_of_booking(booking), at=at, now=booking.submitted_at,
-                  approved=is_approved(booking), deposit_held=deposit_held(booking), cancel=spec)
+                  approved=is_approved(booking), deposit_held=deposit_held(booking) if held is None else held,
+                  cancel=spec)
 
 
-def fee_now(booking: Booking, *, at: datetime) -> Settlement | None:
+def fee_now(booking: Booking, *, at: datetime, held: int | None = None) -> Settlement | None:
     """Cancelling the whole booking now; None when nothing can be cancelled (every shift has started)."""
     from portal.pricing import RequestError
 
     try:
-        return settlement(booking, None, at=at)
+        return settlement(booking, None, at=at, held=held)
     except RequestError:
         return None
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal import cards
 from portal.bookings.states import BookingStatus
@@ -23,12 +24,17 @@ class NotFound(LookupError):
     """No such booking for this user (or it belongs to someone else)."""
 
 
+# What a booking's page reads of it anyway, joined into the one query that finds it
+_PAGE_LOADS = (joinedload(Booking.agency), joinedload(Booking.organisation), joinedload(Booking.rate_card_version))
+
+
 def get_booking_for(user: User, booking_id: int) -> Booking:
     """The booking if it belongs to the user's organisation."""
     booking = None
     if user.is_authenticated and user.organisation_id is not None:
         booking = db.session.scalar(
             select(Booking).where(Booking.id == booking_id, Booking.organisation_id == user.organisation_id)
+            .options(*_PAGE_LOADS)
         )
     if booking is None:
         raise NotFound(booking_id)
@@ -42,6 +48,7 @@ def get_booking_for_agency(user: User, booking_id: int) -> Booking:
         booking = db.session.scalar(
             select(Booking).where(Booking.id == booking_id, Booking.agency_id == user.agency_id,
                                   Booking.status.not_in((BookingStatus.DRAFT, BookingStatus.AWAITING_DEPOSIT)))
+            .options(*_PAGE_LOADS)
         )
     if booking is None:
         raise NotFound(booking_id)
@@ -109,12 +116,16 @@ class Page:
         return self.page < self.pages
 
 
-def _paginate(query: Select, page: int, per_page: int = PAGE_SIZE) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+def _paginate(ids: Select, rows: Select, order: tuple, page: int, per_page: int = PAGE_SIZE) -> Page:
+    """One page of a booking list. ``ids`` selects the matching ``Booking.id``s (with their joins and
+    filters: counted, sorted and cut to the page); ``rows`` gives the columns shown, read for that page's
+    ids only, so per-row work (what was paid) is done for 25 bookings, not for every match."""
+    total = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    rows = list(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)))
-    return Page(rows, page, pages, total)
+    wanted = list(db.session.scalars(ids.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
+    found = {row[0].id: row for row in db.session.execute(rows.where(Booking.id.in_(wanted)))} if wanted else {}
+    return Page([found[i] for i in wanted if i in found], page, pages, total)
 
 
 def _paid_cents():
@@ -143,12 +154,10 @@ def employer_bookings(user: User, *, past: bool, now: datetime, page: int = 1) -
     submitted = Booking.submitted_at.is_not(None)  # not drafts, nor drafts thrown away
     over = or_(Booking.ends_at <= now, Booking.ends_at.is_(None),
                Booking.status.in_((BookingStatus.CANCELLED, BookingStatus.DENIED)))
-    query = select(Booking, Agency.short_name, _paid_cents()).join(Agency, Agency.id == Booking.agency_id)
-    if past:
-        query = query.where(org, submitted, over).order_by(Booking.starts_at.desc(), Booking.id.desc())
-    else:
-        query = query.where(org, submitted, ~over).order_by(Booking.starts_at, Booking.id)
-    return _paginate(query, page)
+    ids = select(Booking.id).where(org, submitted, over if past else ~over)
+    order = (Booking.starts_at.desc(), Booking.id.desc()) if past else (Booking.starts_at, Booking.id)
+    rows = select(Booking, Agency.short_name, _paid_cents()).join(Agency, Agency.id == Booking.agency_id)
+    return _paginate(ids, rows, order, page)
 
 
 QUEUE_STATUSES = tuple(s for s in BookingStatus if s not in (BookingStatus.DRAFT, BookingStatus.AWAITING_DEPOSIT))
@@ -165,19 +174,20 @@ class QueueFilter:
 def agency_queue(agency_id: int, f: QueueFilter, *, page: int = 1) -> Page:
     """The agency's requests, filtered; new ones first by the shift date. Rows are ``(booking, employer
     legal name, paid cents)``."""
-    query = (select(Booking, Organisation.legal_name, _paid_cents())
-             .join(Organisation, Organisation.id == Booking.organisation_id)
-             .where(Booking.agency_id == agency_id))
-    query = query.where(Booking.status == f.status if f.status else Booking.status.in_(QUEUE_STATUSES))
+    ids = select(Booking.id).where(
+        Booking.agency_id == agency_id,
+        Booking.status == f.status if f.status else Booking.status.in_(QUEUE_STATUSES))
     if f.date_from is not None:
-        query = query.where(Booking.starts_at >= f.date_from)
+        ids = ids.where(Booking.starts_at >= f.date_from)
     if f.date_to is not None:
-        query = query.where(Booking.starts_at < f.date_to)
+        ids = ids.where(Booking.starts_at < f.date_to)
     if f.search:
         like = f"%{f.search.lower()}%"
-        query = query.where(or_(func.lower(Booking.reference).like(like),
-                                func.lower(Organisation.legal_name).like(like)))
-    return _paginate(query.order_by(Booking.starts_at, Booking.id), page)
+        ids = ids.join(Organisation, Organisation.id == Booking.organisation_id).where(
+            or_(func.lower(Booking.reference).like(like), func.lower(Organisation.legal_name).like(like)))
+    rows = (select(Booking, Organisation.legal_name, _paid_cents())
+            .join(Organisation, Organisation.id == Booking.organisation_id))
+    return _paginate(ids, rows, (Booking.starts_at, Booking.id), page)
 
 
 def queue_counts(agency_id: int) -> dict[str, int]:

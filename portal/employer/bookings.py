@@ -47,14 +47,14 @@ def booking_context(booking, *, now: datetime) -> dict[str, Any]:
     refunds = db.session.scalars(select(Refund).where(Refund.booking_id == booking.id).order_by(Refund.id)).all()
     deposit_attempt = next((p for p in reversed(payments) if p.kind == PaymentKind.DEPOSIT), None)
     cancellable = booking.status in BEFORE_WORK and booking.priced_request is not None
-    fee_now = money.fee_now(booking, at=now) if cancellable else None
+    paid, held = money.deposit(booking)
+    fee_now = money.fee_now(booking, at=now, held=held) if cancellable else None
     organisation = booking.organisation
     return {
         "booking": booking, "card": card, "now": now,
         "preview": quote_forms.Preview(booking.quote) if booking.quote else None,
         "payments": payments, "refunds": refunds, "deposit_attempt": deposit_attempt,
-        "deposit_paid": money.deposit_paid(booking), "deposit_held": money.deposit_held(booking),
-        "amounts_due": actions.amounts_due(booking),
+        "deposit_paid": paid, "deposit_held": held, "amounts_due": actions.amounts_due(payments),
         "cancellable": cancellable, "fee_now": fee_now,
         "started": {s.id for s in booking.active_shifts if s.starts_at <= now},
         "approval": organisation.approval_for(booking.agency),

@@ -46,7 +46,7 @@ class Booking(db.Model):
         CheckConstraint("attendance IS NULL OR attendance >= 0", name="attendance_not_negative"),
         CheckConstraint("status IN ('draft', 'cancelled') OR submitted_at IS NOT NULL", name="submitted_has_time"),
         Index("ix_bookings_organisation_status_starts", "organisation_id", "status", "starts_at"),
-        Index("ix_bookings_agency_status_submitted", "agency_id", "status", "submitted_at"),
+        Index("ix_bookings_agency_status_starts", "agency_id", "status", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

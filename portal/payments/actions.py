@@ -224,14 +224,13 @@ def pay_due(booking: Booking, user: User, payment: Payment, *, setup_intent_id: 
                    new_card=bool(setup_intent_id), amount=payment.amount_cents)
 
 
-def amounts_due(booking: Booking) -> list[Payment]:
-    """Charges the employer still owes: the latest attempt of each purpose other than the deposit that
-    did not go through (and has not been paid by a later attempt)."""
-    rows = db.session.scalars(select(Payment).where(Payment.booking_id == booking.id,
-                                                    Payment.kind != PaymentKind.DEPOSIT).order_by(Payment.id)).all()
+def amounts_due(payments: list[Payment]) -> list[Payment]:
+    """Of a booking's payments (in order), the charges the employer still owes: the latest attempt of each
+    purpose other than the deposit that did not go through (and was not paid by a later attempt)."""
     latest: dict[str, Payment] = {}
-    for p in rows:
-        latest[p.purpose] = p
+    for p in payments:
+        if p.kind != PaymentKind.DEPOSIT:
+            latest[p.purpose] = p
     return [p for p in latest.values() if p.status in (PaymentStatus.FAILED, PaymentStatus.REQUIRES_ACTION,
                                                         PaymentStatus.CANCELED)
             or (p.status == PaymentStatus.PENDING and p.failure_code == attempts.UNREACHABLE)]
