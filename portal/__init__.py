@@ -45,6 +45,9 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     from portal.security import init_security_headers
 
     init_security_headers(app)
+    from portal import htmx
+
+    htmx.init_app(app)
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
@@ -73,9 +73,7 @@ def booking(booking_id: int):
     booking = queries.get_booking_for(current_user, booking_id)
     if booking.is_draft:
         return redirect(url_for("employer.step", booking_id=booking.id, step=booking.step))
-    response = current_app.make_response(render_template(BOOKING, **booking_context(booking, now=_now())))
-    response.vary.add("HX-Request")
-    return response
+    return render_template(BOOKING, **booking_context(booking, now=_now()))
 
 
 @bp.get("/requests/<int:booking_id>/live")
@@ -87,10 +85,7 @@ def booking_live(booking_id: int):
                              .order_by(BookingEvent.id.desc()).limit(1)) or 0
     if since.isdigit() and int(since) == last and len(since) < 19:
         return "", 204
-    html = render_block(BOOKING, "live", **booking_context(booking, now=_now()))
-    response = current_app.make_response(html)
-    response.vary.add("HX-Request")
-    return response
+    return render_block(BOOKING, "live", **booking_context(booking, now=_now()))
 
 
 # -- cards and payments ---------------------------------------------------------------------------------------

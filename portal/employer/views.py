@@ -34,7 +34,7 @@ from portal.access import restrict_blueprint
 from portal.bookings import attachments, drafts, forms, queries, submission
 from portal.bookings.states import TransitionError
 from portal.extensions import db
-from portal.htmx import see_other
+from portal.htmx import is_fragment, see_other
 from portal.models import Agency, Booking, BookingStatus, Role
 from portal.models.bookings import STEP_LABELS, STEPS
 from portal.pricing.validate import SLUG_RE
@@ -81,21 +81,16 @@ def request_approval(slug: str):
 
 
 # -- rendering ---------------------------------------------------------------------------------
-def _is_fragment_request() -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
-
-
 def _respond(html: str, status: int = 200, *, push: str | None = None) -> Response:
     response = make_response(html, status)
-    response.vary.add("HX-Request")
-    if _is_fragment_request():
+    if is_fragment():
         response.headers["HX-Push-Url"] = push or "false"
     return response
 
 
 def _page(status: int = 200, *, push: str | None = None, **ctx) -> Response:
     """The wizard page, or only its ``wizard`` block for htmx."""
-    if _is_fragment_request():
+    if is_fragment():
         return _respond(render_block(WIZARD, "wizard", **ctx), status, push=push)
     return _respond(render_template(WIZARD, **ctx), status)
 
