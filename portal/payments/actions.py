@@ -82,12 +82,20 @@ def open_attempt(booking_id: int, purpose: str) -> Payment | None:
 def pay_deposit(booking: Booking, user: User, *, setup_intent_id: str | None = None) -> PayResult:
     """Pay the booking's deposit with the card just set up (``setup_intent_id``) or the saved one; with no
     deposit due, only save the card. Double clicks, refreshes, two tabs and retries make one charge."""
-    if not client.enabled():
-        return PayResult("refused", NOT_CONFIGURED)
     try:
         decide(booking.status, Action.PAY_DEPOSIT)
     except TransitionError:
         return PayResult("refused", "This request can no longer be paid.")
+    refused = _ready_to_pay(user, setup_intent_id)
+    if refused is not None:
+        return refused
+    return _charge(booking, user, purpose="deposit", kind=PaymentKind.DEPOSIT, new_card=bool(setup_intent_id))
+
+
+def _ready_to_pay(user: User, setup_intent_id: str | None) -> PayResult | None:
+    """Payments are set up, and the card just confirmed (if any) is saved; else why not."""
+    if not client.enabled():
+        return PayResult("refused", NOT_CONFIGURED)
     if setup_intent_id:
         try:
             save_card(user, setup_intent_id)
@@ -95,7 +103,7 @@ def pay_deposit(booking: Booking, user: User, *, setup_intent_id: str | None = N
             return PayResult("unavailable", UNREACHABLE_MESSAGE)
         except client.PaymentError as e:
             return PayResult("declined", e.message)
-    return _charge(booking, user, purpose="deposit", kind=PaymentKind.DEPOSIT, new_card=bool(setup_intent_id))
+    return None
 
 
 def _charge(booking: Booking, user: User, *, purpose: str, kind: PaymentKind, new_card: bool,
@@ -211,15 +219,9 @@ def after_authentication(payment: Payment) -> PayResult:
 
 def pay_due(booking: Booking, user: User, payment: Payment, *, setup_intent_id: str | None = None) -> PayResult:
     """Pay a charge that failed or waits for the employer (a cancellation fee above the deposit)."""
-    if not client.enabled():
-        return PayResult("refused", NOT_CONFIGURED)
-    if setup_intent_id:
-        try:
-            save_card(user, setup_intent_id)
-        except client.Unreachable:
-            return PayResult("unavailable", UNREACHABLE_MESSAGE)
-        except client.PaymentError as e:
-            return PayResult("declined", e.message)
+    refused = _ready_to_pay(user, setup_intent_id)
+    if refused is not None:
+        return refused
     return _charge(booking, user, purpose=payment.purpose, kind=PaymentKind(payment.kind),
                    new_card=bool(setup_intent_id), amount=payment.amount_cents)
 

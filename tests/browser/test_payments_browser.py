@@ -15,7 +15,6 @@ from portal import accounts
 from portal.extensions import db
 from portal.models import ApprovalStatus, Booking, BookingStatus, Payment, PaymentStatus
 from tests.conftest import PASSWORD
-from tests.support.browser import SCREENSHOT_DIR
 from tests.support.payments import DECLINED_AT_CHARGE, THREE_D_SECURE, VISA, sdk
 from tests.support.stripe import stripe_config
 from tests.support.wizard import url, walk_to_review
@@ -26,19 +25,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def app_config(app_config, stripe_line):
     return {**app_config, **stripe_config(stripe_line)}
-
-
-@pytest.fixture
-def shot(page):
-    """A full-page screenshot (the caret left alone: hiding it injects a <style> the CSP refuses)."""
-
-    def take(name: str):
-        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOT_DIR / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True, caret="initial")
-        return path
-
-    return take
 
 
 @pytest.fixture
@@ -69,6 +55,14 @@ def payments(bid: int) -> list[Payment]:
     return list(db.session.scalars(select(Payment).where(Payment.booking_id == bid).order_by(Payment.id)))
 
 
+def pay_with_another_card(page):
+    """On the booking page: choose "Another card", type 4242 and pay."""
+    page.get_by_label("Another card").check()
+    type_card(page, VISA, "#deposit-form")
+    page.locator("#deposit-form").get_by_role("button", name=re.compile(r"^Pay \$")).click()
+    expect(page.get_by_test_id("booking-status")).to_have_text("Submitted, awaiting the agency's approval")
+
+
 def submit_on_review(page, bid: int, number: str):
     page.goto(url(bid, "review"))
     expect(page.get_by_test_id("test-cards").first).to_be_visible()
@@ -78,11 +72,11 @@ def submit_on_review(page, bid: int, number: str):
 
 
 def test_deposit_with_a_good_card_then_approval_appears_live(page, client, employer, users, stripe_line,
-                                                             network_guard, shot):
+                                                             network_guard, screenshot):
     bid = walk_to_review(client, "west-valley-city")
     log_in(page, employer)
     page.goto(url(bid, "review"))
-    shot("payments-1-review-with-card")
+    screenshot("payments-1-review-with-card")
     submit_on_review(page, bid, VISA)
     expect(page.get_by_test_id("booking-status")).to_have_text("Submitted, awaiting the agency's approval")
     booking = db.session.get(Booking, bid)
@@ -91,7 +85,7 @@ def test_deposit_with_a_good_card_then_approval_appears_live(page, client, emplo
     dollars, cents = divmod(paid.amount_cents, 100)
     expect(page.get_by_test_id("deposit-paid")).to_have_text(f"${dollars:,}.{cents:02d}")
     expect(page.get_by_test_id("payments")).to_contain_text(paid.stripe_payment_intent_id)
-    shot("payments-2-deposit-paid")
+    screenshot("payments-2-deposit-paid")
 
     # the agency approves while the employer's page is open: it changes without a reload
     page.evaluate("window.__noReload = true")
@@ -103,45 +97,42 @@ def test_deposit_with_a_good_card_then_approval_appears_live(page, client, emplo
     expect(page.get_by_test_id("booking-status")).to_have_text("Approved", timeout=15_000)
     assert page.evaluate("window.__noReload") is True
     expect(page.get_by_test_id("timeline")).to_contain_text("Approved by West Valley City PD")
-    shot("payments-3-approved-live")
+    screenshot("payments-3-approved-live")
 
     # cancel one officer: the fee is shown before confirming
     page.get_by_role("link", name="Fewer officers on shift 1").click()
     page.get_by_label(re.compile(r"Police officer|Officer")).first.fill("1")
     page.get_by_role("button", name="Show what I would owe").click()
     expect(page.get_by_test_id("settlement")).to_be_visible()
-    shot("payments-4-cancel-preview")
+    screenshot("payments-4-cancel-preview")
     fee = page.get_by_test_id("settle-fee").inner_text()
     page.get_by_test_id("confirm-cancel").click()
     expect(page.get_by_test_id("receipt-fee")).to_have_text(fee)
-    shot("payments-5-receipt")
+    screenshot("payments-5-receipt")
     assert not network_guard.aborted, network_guard.report()
     assert not network_guard.console_errors, network_guard.report()
 
 
-def test_a_card_declined_at_charge_then_a_good_one(page, client, employer, stripe_line, network_guard, shot):
+def test_a_card_declined_at_charge_then_a_good_one(page, client, employer, stripe_line, network_guard, screenshot):
     bid = walk_to_review(client, "kcpd")
     log_in(page, employer)
     submit_on_review(page, bid, DECLINED_AT_CHARGE)
     expect(page.get_by_test_id("payment-error")).to_contain_text("Your card was declined.")
     expect(page.get_by_test_id("booking-status")).to_have_text("Awaiting deposit")
-    shot("payments-declined")
-    page.get_by_label("Another card").check()
-    type_card(page, VISA, "#deposit-form")
-    page.locator("#deposit-form").get_by_role("button", name=re.compile(r"^Pay \$")).click()
-    expect(page.get_by_test_id("booking-status")).to_have_text("Submitted, awaiting the agency's approval")
+    screenshot("payments-declined")
+    pay_with_another_card(page)
     assert [p.status for p in payments(bid)] == [PaymentStatus.FAILED, PaymentStatus.SUCCEEDED]
     assert not network_guard.aborted, network_guard.report()
 
 
 @pytest.mark.parametrize("completed", [True, False], ids=["completed", "failed"])
-def test_three_d_secure(page, client, employer, stripe_line, network_guard, shot, completed):
+def test_three_d_secure(page, client, employer, stripe_line, network_guard, screenshot, completed):
     bid = walk_to_review(client, "tucson")
     log_in(page, employer)
     submit_on_review(page, bid, THREE_D_SECURE)
     page.get_by_role("button", name="Complete authentication").click()  # saving the card
     expect(page.get_by_role("button", name="Confirm with your bank")).to_be_visible()
-    shot(f"payments-3ds-asked-{'ok' if completed else 'fail'}")
+    screenshot(f"payments-3ds-asked-{'ok' if completed else 'fail'}")
     page.get_by_role("button", name="Confirm with your bank").click()
     page.get_by_role("button", name="Complete authentication" if completed else "Fail authentication").click()
     if completed:
@@ -150,11 +141,8 @@ def test_three_d_secure(page, client, employer, stripe_line, network_guard, shot
     else:
         expect(page.get_by_test_id("payment-error")).to_contain_text("failed authentication")
         expect(page.get_by_test_id("booking-status")).to_have_text("Awaiting deposit")
-        shot("payments-3ds-failed")
-        page.get_by_label("Another card").check()
-        type_card(page, VISA, "#deposit-form")
-        page.locator("#deposit-form").get_by_role("button", name=re.compile(r"^Pay \$")).click()
-        expect(page.get_by_test_id("booking-status")).to_have_text("Submitted, awaiting the agency's approval")
+        screenshot("payments-3ds-failed")
+        pay_with_another_card(page)
         assert [p.status for p in payments(bid)] == [PaymentStatus.FAILED, PaymentStatus.SUCCEEDED]
     booking = db.session.get(Booking, bid)
     assert booking.status == BookingStatus.SUBMITTED

@@ -145,5 +145,6 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     """Save a PNG of ``page`` as tests/artifacts/screenshots/<name>.png and return its path."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{_safe(name)}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    # caret="initial": hiding the caret injects a <style> element, which the Content-Security-Policy refuses
+    page.screenshot(path=str(path), full_page=full_page, caret="initial")
     return path
