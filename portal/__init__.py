@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from portal import config as settings
 from portal.extensions import csrf, db, limiter, login_manager, migrate
@@ -42,9 +43,9 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     login_manager.init_app(app)
     _init_login(app)
 
-    from portal.security import init_security_headers
+    from portal.security import init_security
 
-    init_security_headers(app)
+    init_security(app)  # before the blueprints: their <int:...> routes use its bounded converter
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)
@@ -99,18 +100,24 @@ def _register_errors(app: Flask) -> None:
         500: ("Something went wrong", "We could not complete that. Nothing was lost; please try again."),
     }
 
-    def render_error(code: int, detail: str | None = None):
+    def render_error(code: int, error: Exception | None = None, detail: str | None = None):
+        # Whatever failed may have left the session's transaction unusable (PostgreSQL refusing a value,
+        # say): the error page itself loads the signed-in user, so it starts from a clean session.
+        db.session.rollback()
         title, message = messages[code]
+        # The exception's own headers (405's Allow), less its content type: the body is ours.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"] \
+            if isinstance(error, HTTPException) else []
         if request.path.startswith("/api/"):
-            return {"errors": [{"field": None, "message": detail or message}]}, code
-        return render_template("error.html", code=code, title=title, message=detail or message), code
+            return {"errors": [{"field": None, "message": detail or message}]}, code, headers
+        return render_template("error.html", code=code, title=title, message=detail or message), code, headers
 
     for code in messages:
-        app.register_error_handler(code, lambda e, code=code: render_error(code))
+        app.register_error_handler(code, lambda e, code=code: render_error(code, e))
 
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError):
-        return render_error(400, "Your form expired or was sent from another site. Reload the page and try again.")
+        return render_error(400, e, "Your form expired or was sent from another site. Reload the page and try again.")
 
 
 def _register_template_helpers(app: Flask) -> None:
