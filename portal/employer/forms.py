@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -23,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.bookings.service import PLAIN_CLOTHES_KEY, asks_attire
-from portal.forms import STATE_CHOICES, phone_number, strip, us_zip
+from portal.forms import STATE_CHOICES, WholeNumberField, phone_number, strip, us_zip
 from portal.pricing import RateCard
 from portal.pricing.request import MAX_ATTENDANCE
 
@@ -73,7 +72,7 @@ def _build_work_form(card: RateCard) -> type[FlaskForm]:
             default="",
             choices=[SelectChoice("", "Choose the kind of work"), *(SelectChoice(j.key, j.label) for j in jobs)],
         )
-        attendance = IntegerField(
+        attendance = WholeNumberField(
             "Expected attendance",
             [Optional(), NumberRange(0, MAX_ATTENDANCE, f"Enter a number from 0 to {MAX_ATTENDANCE:,}.")],
             description="How many people you expect at the busiest time. Leave empty if it does not apply.",
