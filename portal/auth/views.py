@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -15,12 +16,14 @@ from portal.extensions import db, limiter
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
+# A same-site path and query in plain URL characters: no scheme or host, no backslash, no space or
+# control character (a CR or LF would end the Location header and start another).
+_SAFE_NEXT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*\Z")
+
+
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: never redirect a login to another host."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    """Only same-site paths: never redirect a login to another host, or write a header from the query."""
+    if not target or not _SAFE_NEXT.match(target) or urlsplit(target).netloc:
         return None
     return target
 
