@@ -96,9 +96,9 @@ def quote_command(path: str, now_text: str | None) -> None:
             raise click.UsageError("--now: give an offset, e.g. 2026-12-01T09:00:00-07:00")
     text = _read(path)
     try:
-        data = json.loads(text)
-    except ValueError as e:
-        click.echo(json.dumps({"errors": [{"field": None, "message": f"not valid JSON: {e}"}]}, indent=2))
+        data = quoting.load_body(text)
+    except quoting.BodyError as e:
+        click.echo(json.dumps({"errors": e.errors}, indent=2))
         raise SystemExit(2) from None
     try:
         priced = quoting.price(data, now=now)
