@@ -65,6 +65,7 @@ def _as_mapping(config: Mapping[str, Any] | object | None) -> dict[str, Any]:
 
 
 def _init_login(app: Flask) -> None:
+    from portal import accounts
     from portal.models import User
 
     login_manager.login_view = "auth.login"
@@ -73,8 +74,8 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> User | None:
+        return accounts.user_for_session(session_id)
 
 
 def _register_blueprints(app: Flask) -> None:

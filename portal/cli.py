@@ -148,3 +148,27 @@ def create_user_command(role: str, email: str, agency_slug: str | None, full_nam
         raise click.UsageError(f"{e.field}: {e.message}") from None
     where = f" at {agency.name}" if agency else ""
     click.echo(f"Created {user.role_enum.label.lower()} {user.email}{where}.")
+
+
+@users.command("disable")
+@click.argument("email")
+def disable_user_command(email: str) -> None:
+    """Disable an account: it cannot sign in, and every session it has ends at once."""
+    _set_active(email, False)
+
+
+@users.command("enable")
+@click.argument("email")
+def enable_user_command(email: str) -> None:
+    """Enable a disabled account again (it signs in afresh)."""
+    _set_active(email, True)
+
+
+def _set_active(email: str, active: bool) -> None:
+    from portal.models import User
+
+    user = db.session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
+    if user is None:
+        raise click.UsageError(f"No account with the email {email!r}.")
+    accounts.set_active(user, active)
+    click.echo(f"{'Enabled' if active else 'Disabled'} {user.email}" + ("." if active else "; its sessions ended."))
