@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -109,7 +110,8 @@ def _register_errors(app: Flask) -> None:
         # The exception's own headers (405's Allow), less its content type: the body is ours.
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"] \
             if isinstance(error, HTTPException) else []
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/") or request_ctx.url_adapter is None:
+            # (No URL adapter: the Host header was refused by TRUSTED_HOSTS, and a page could build no link.)
             return {"errors": [{"field": None, "message": detail or message}]}, code, headers
         return render_template("error.html", code=code, title=title, message=detail or message), code, headers
 
