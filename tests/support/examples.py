@@ -1,10 +1,7 @@
-"""The worked examples and how a quote is checked against one.
+"""The shared worked examples (../shared/examples/quotes.json) and how a quote is checked against one.
 
-The examples are the project's shared ones (``../shared/examples/quotes.json`` beside the repository),
-kept as a copy in ``tests/data/quotes.json`` so a clone of the repository alone runs its tests;
-``tests/test_examples_copy.py`` checks that the copy equals the shared file wherever that exists.
-The figures are read from the file at run time, never copied into tests. Set DETAIL_DESK_SHARED to
-read them from another copy of the shared directory instead.
+The figures are read from the file at run time, never copied into tests. Set
+DETAIL_DESK_SHARED to point at another copy of the shared directory.
 """
 
 from __future__ import annotations
@@ -16,9 +13,7 @@ from pathlib import Path
 from typing import Any
 
 SHARED = Path(os.environ.get("DETAIL_DESK_SHARED") or Path(__file__).resolve().parents[3] / "shared")
-SHARED_EXAMPLES_FILE = SHARED / "examples" / "quotes.json"
-COPY_FILE = Path(__file__).resolve().parents[1] / "data" / "quotes.json"
-EXAMPLES_FILE = SHARED_EXAMPLES_FILE if os.environ.get("DETAIL_DESK_SHARED") else COPY_FILE
+EXAMPLES_FILE = SHARED / "examples" / "quotes.json"
 EXAMPLES: list[dict[str, Any]] = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
 EXAMPLE_IDS = [e["name"] for e in EXAMPLES]
 
