@@ -26,7 +26,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage
 
-from portal.bookings import service
 from portal.extensions import db
 from portal.models import Booking
 from tests.conftest import PASSWORD, Accounts, csrf_token_from, post_form
@@ -64,33 +63,49 @@ class World:
             self.users.login(client, self.accounts[role])
         return client
 
-    def fresh_draft(self) -> int:
+    def fresh_draft(self, app) -> int:
         """The draft, made again if a discard or submission took it out of the wizard."""
-        booking = db.session.get(Booking, self.booking_id)
-        if not booking.is_draft:
-            employer = self.accounts["employer"]
-            data = service.draft_data(booking)
-            self.booking_id = service.create_draft(employer, booking.agency, data, step="review").id
+        if not db.session.get(Booking, self.booking_id).is_draft:
+            self.booking_id = draft_at_review(self.client(app, "employer"))
         return self.booking_id
+
+
+def draft_at_review(client: FlaskClient) -> int:
+    """A KCPD draft walked to the review step through the wizard's own forms, with a file attached."""
+    response = post_form(client, "/employer/requests/new", {
+        "agency": "kcpd", "site_name": "Riverside Arena", "street": "1 Main St", "city": "Kansas City",
+        "state": "MO", "zip_code": "64106"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    step = response.headers["Location"].rsplit("/", 1)[0]
+    day = (date.today() + timedelta(days=20)).isoformat()
+    for name, data in (
+        ("work", {"job_type": "security", "attire": "uniform"}),
+        ("shifts", {"shifts-0-date": day, "shifts-0-start": "18:00", "shifts-0-end": "23:00",
+                    "shifts-0-officers": "2", "action": "next"}),
+        ("orders", {"instructions": "Report to the gate.", "contact_name": "Sam Rivera",
+                    "contact_phone": "(816) 555-0199"}),
+    ):
+        response = post_form(client, f"{step}/{name}", data)
+        assert response.status_code == 303, f"{name}: {response.get_data(as_text=True)[:300]}"
+    token = csrf_token_from(client.get(f"{step}/orders").get_data(as_text=True))
+    response = client.post(f"{step}/attachments",
+                           data={"csrf_token": token, "attachment": (io.BytesIO(PNG), "map.png")})
+    assert response.status_code == 303
+    return int(step.rsplit("/", 1)[1])
 
 
 @pytest.fixture
 def world(app, users, agencies) -> World:
-    employer = users.make("employer")
-    people = {"employer": employer, "agency_staff": users.make("agency_staff"),
+    people = {"employer": users.make("employer"), "agency_staff": users.make("agency_staff"),
               "agency_admin": users.make("agency_admin"), "site_admin": users.make("site_admin"),
               "visitor": users.make("employer")}
-    day = (date.today() + timedelta(days=20)).isoformat()
-    data = {**service.empty_data("kcpd"), "site_name": "Riverside Arena", "street": "1 Main St",
-            "city": "Kansas City", "state": "MO", "zip_code": "64106", "job_type": "security",
-            "shift_rows": [{"date": day, "start": "18:00", "end": "23:00", "officers": "2"}],
-            "instructions": "Report to the gate.", "contact_name": "Sam Rivera", "contact_phone": "(816) 555-0199"}
-    booking = service.create_draft(employer, agencies["kcpd"], data, step="review")
-    service.add_attachment(booking, employer, FileStorage(io.BytesIO(PNG), filename="map.png"))
-    from portal import accounts
-
-    accounts.request_approval(employer, agencies["kcpd"])
-    return World(users, people, booking.id)
+    client = app.test_client()
+    users.login(client, people["employer"])
+    booking_id = draft_at_review(client)
+    token = csrf_token_from(client.get("/employer/").get_data(as_text=True))
+    # Ask KCPD to approve the employer: its staff then have a decision to make.
+    assert client.post("/employer/agencies/kcpd/approval", data={"csrf_token": token}).status_code == 302
+    return World(users, people, booking_id)
 
 
 def not_a_server_error(response, what: str) -> None:
@@ -121,7 +136,7 @@ def test_the_public_quote_reads_any_numbers_without_a_500(client, agencies, path
 def test_a_form_with_1000_shift_rows_says_what_was_left_out(app, world):
     """Issue 10: 1,000 rows were cut to 60 without a word, with a 303 as if all was well."""
     client = world.client(app, "employer")
-    bid = world.fresh_draft()
+    bid = world.fresh_draft(app)
     rows = {f"shifts-{i}-{k}": v for i in range(1000)
             for k, v in (("date", (date.today() + timedelta(days=20 + i % 300)).isoformat()), ("start", "18:00"),
                          ("end", "23:00"), ("officers", "1"))}
@@ -141,7 +156,7 @@ def test_a_form_with_1000_shift_rows_says_what_was_left_out(app, world):
 def test_work_step_attendance_of_any_size_is_a_message_not_a_500(app, world, value):
     """Issue 10: 1 followed by 309 zeros raised OverflowError inside NumberRange."""
     client = world.client(app, "employer")
-    response = post_form(client, f"/employer/requests/{world.fresh_draft()}/work",
+    response = post_form(client, f"/employer/requests/{world.fresh_draft(app)}/work",
                          {"job_type": "security", "attire": "uniform", "attendance": value})
     assert response.status_code == 422
     assert re.search(r"Not a valid integer value|Enter a number from 0 to", response.get_data(as_text=True))
@@ -321,7 +336,7 @@ def test_no_form_of_any_page_answers_5xx(app, world, role):
         nonlocal client
         form = data.draw(st.sampled_from(forms), label="form")
         query, fields, files = data.draw(filled(form, world, role), label="input")
-        current = world.fresh_draft()
+        current = world.fresh_draft(app)
         if current != original:
             form = _rebased(form, original, current)
         not_a_server_error(submit(client, form, query, fields, files), form.label)
