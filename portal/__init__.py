@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from portal import config as settings
 from portal.extensions import csrf, db, limiter, login_manager, migrate
@@ -42,9 +44,9 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     login_manager.init_app(app)
     _init_login(app)
 
-    from portal.security import init_security_headers
+    from portal.security import init_security
 
-    init_security_headers(app)
+    init_security(app)  # before the blueprints: their <int:...> routes use its bounded converter
     from portal import htmx
 
     htmx.init_app(app)
@@ -67,6 +69,7 @@ def _as_mapping(config: Mapping[str, Any] | object | None) -> dict[str, Any]:
 
 
 def _init_login(app: Flask) -> None:
+    from portal import accounts
     from portal.models import User
 
     login_manager.login_view = "auth.login"
@@ -75,8 +78,8 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> User | None:
+        return accounts.user_for_session(session_id)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -103,14 +106,21 @@ def _register_errors(app: Flask) -> None:
         500: ("Something went wrong", "We could not complete that. Nothing was lost; please try again."),
     }
 
-    def render_error(code: int, detail: str | None = None):
+    def render_error(code: int, error: Exception | None = None, detail: str | None = None):
+        # Whatever failed may have left the session's transaction unusable (PostgreSQL refusing a value,
+        # say): the error page itself loads the signed-in user, so it starts from a clean session.
+        db.session.rollback()
         title, message = messages[code]
-        if request.path.startswith("/api/"):
-            return {"errors": [{"field": None, "message": detail or message}]}, code
-        return render_template("error.html", code=code, title=title, message=detail or message), code
+        # The exception's own headers (405's Allow), less its content type: the body is ours.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"] \
+            if isinstance(error, HTTPException) else []
+        if request.path.startswith("/api/") or request_ctx.url_adapter is None:
+            # (No URL adapter: the Host header was refused by TRUSTED_HOSTS, and a page could build no link.)
+            return {"errors": [{"field": None, "message": detail or message}]}, code, headers
+        return render_template("error.html", code=code, title=title, message=detail or message), code, headers
 
     for code in messages:
-        app.register_error_handler(code, lambda e, code=code: render_error(code))
+        app.register_error_handler(code, lambda e, code=code: render_error(code, e))
 
     from portal.bookings.queries import NotFound
 
@@ -118,7 +128,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError):
-        return render_error(400, "Your form expired or was sent from another site. Reload the page and try again.")
+        return render_error(400, e, "Your form expired or was sent from another site. Reload the page and try again.")
 
 
 def _register_template_helpers(app: Flask) -> None:

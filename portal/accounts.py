@@ -5,6 +5,7 @@ Views call these; they never touch password hashes or approval rules themselves.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Agency, ApprovalStatus, EmployerApproval, Organisation, Role, User
 from portal.models.types import utcnow
+from portal.security import MAX_DATABASE_ID
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -172,6 +174,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password; every session of the user ends (the caller signs the current one in again)."""
     try:
         _hasher().verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
@@ -180,7 +183,34 @@ def change_password(user: User, current: str, new: str) -> None:
     if problem:
         raise AccountError("new_password", problem)
     user.password_hash = hash_password(new)
+    user.end_sessions()
     db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie stops working."""
+    user.end_sessions()
+    db.session.commit()
+
+
+def set_active(user: User, active: bool) -> None:
+    """Enable or disable an account. Disabling ends its sessions; a disabled user cannot sign in."""
+    user.active = active
+    if not active:
+        user.end_sessions()
+    db.session.commit()
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The user a session or remember-me cookie names (``"<id>:<token>"``), if that session is still open:
+    the token is the user's current one and the account is active."""
+    id_text, _, token = session_id.partition(":")
+    if not (id_text.isascii() and id_text.isdigit() and len(id_text) <= 10 and token):
+        return None
+    user = db.session.get(User, int(id_text)) if int(id_text) <= MAX_DATABASE_ID else None
+    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def request_approval(user: User, agency: Agency) -> EmployerApproval:

@@ -97,9 +97,9 @@ def _json_command(path: str, answer) -> None:
 
     text = _read(path)
     try:
-        data = json.loads(text)
-    except ValueError as e:
-        click.echo(json.dumps({"errors": [{"field": None, "message": f"not valid JSON: {e}"}]}, indent=2))
+        data = quoting.load_body(text)
+    except quoting.BodyError as e:
+        click.echo(json.dumps({"errors": e.errors}, indent=2))
         raise SystemExit(2) from None
     try:
         result = answer(data)
@@ -206,3 +206,27 @@ def reconcile_command() -> None:
     if report.unreachable:
         click.echo(f"{report.unreachable} could not be settled: Stripe did not answer. Run this again later.", err=True)
         raise SystemExit(1)
+
+
+@users.command("disable")
+@click.argument("email")
+def disable_user_command(email: str) -> None:
+    """Disable an account: it cannot sign in, and every session it has ends at once."""
+    _set_active(email, False)
+
+
+@users.command("enable")
+@click.argument("email")
+def enable_user_command(email: str) -> None:
+    """Enable a disabled account again (it signs in afresh)."""
+    _set_active(email, True)
+
+
+def _set_active(email: str, active: bool) -> None:
+    from portal.models import User
+
+    user = db.session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
+    if user is None:
+        raise click.UsageError(f"No account with the email {email!r}.")
+    accounts.set_active(user, active)
+    click.echo(f"{'Enabled' if active else 'Disabled'} {user.email}" + ("." if active else "; its sessions ended."))

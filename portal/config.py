@@ -71,6 +71,7 @@ def from_environment(instance_path: Path, env: os._Environ[str] | dict[str, str]
         secret_key = _dev_secret(instance_path)
 
     default_db = f"sqlite:///{instance_path / 'detaildesk.db'}"
+    trusted = [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
     return {
         "DETAIL_DESK_ENV": environment,
         "SECRET_KEY": secret_key,
@@ -83,6 +84,10 @@ def from_environment(instance_path: Path, env: os._Environ[str] | dict[str, str]
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # The portal's own host for absolute links (the quote's share link), and the Host headers it
+        # answers at all (others are a 400). Neither is ever taken from a request's Host header alone.
+        "SERVER_NAME": env.get("SERVER_NAME") or None,
+        "TRUSTED_HOSTS": trusted or None,
         "HSTS": production,
         "HTMX_URL": env.get("HTMX_URL", HTMX_URL),
         "HTMX_SRI": env.get("HTMX_SRI", HTMX_SRI if "HTMX_URL" not in env else ""),

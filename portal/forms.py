@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from wtforms import SelectChoice, ValidationError
+from wtforms import IntegerField, SelectChoice, ValidationError
 
 US_STATES = {
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
@@ -32,3 +32,17 @@ def phone_number(form, field) -> None:
     digits = re.sub(r"\D", "", field.data)
     if not _PHONE_CHARS.match(field.data) or not 10 <= len(digits) <= 15:
         raise ValidationError("Enter a phone number with area code, like (816) 555-0100.")
+
+
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,9}\Z")
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that reads at most nine ASCII digits: a longer number is a typing error, not
+    a value for ``NumberRange`` to compare (``int('1' + '0' * 309)`` is too large for a float)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0] not in (None, "") and not _INTEGER_TEXT.match(str(valuelist[0]).strip()):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)

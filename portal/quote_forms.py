@@ -20,13 +20,13 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TimeField,
 )
 
+from portal.forms import WholeNumberField
 from portal.pricing import RateCard
 
 MAX_SHIFT_ROWS = 60  # a form holds at most this many shifts (the API takes more)
@@ -34,8 +34,8 @@ COUNT_LIMIT = 200  # officers, vehicles or any rank in one shift row
 _MONEY = re.compile(r"^\d{1,5}(\.\d{1,2})?$")
 
 
-def _count(label: str) -> IntegerField:
-    return IntegerField(label, render_kw={"min": 0, "max": COUNT_LIMIT})
+def _count(label: str) -> WholeNumberField:
+    return WholeNumberField(label, render_kw={"min": 0, "max": COUNT_LIMIT})
 
 
 def form_classes(card: RateCard) -> tuple[type[Form], type[FlaskForm]]:
@@ -97,23 +97,46 @@ def bind(card: RateCard, formdata=None, *, csrf: bool = True, **kwargs) -> Flask
     return quote_form(formdata=formdata, meta=meta, **kwargs)
 
 
-_ROW_KEY = re.compile(r"^shifts-(\d+)-(\w+)$")
+_ROW_KEY = re.compile(r"^shifts-([0-9]+)-(\w+)$", re.ASCII)
+_ROW_INDEX_DIGITS = 6  # a row number longer than this is not a row of any form the portal renders
 
 
-def rows_of(formdata) -> list[dict[str, str]]:
+class Rows(list):
+    """Shift rows read from form data (a list of dicts); ``dropped`` counts the rows past the limit."""
+
+    dropped: int = 0
+
+
+def rows_of(formdata) -> Rows:
     """The shift rows of submitted form data, in order (``shifts-3-start`` -> rows[k]["start"]).
 
-    Rows past ``MAX_SHIFT_ROWS`` and values longer than any field needs are dropped: this is raw input.
+    The first ``MAX_SHIFT_ROWS`` rows are kept, values cut to what any field needs: this is raw input.
+    Rows past the limit (or numbered past any form's) are counted in ``dropped``, so the page can say so.
     """
     rows: dict[int, dict[str, str]] = {}
+    unnumbered = set()
     for key, value in formdata.items(multi=True):
         if key.startswith("shifts-"):  # most keys are; the pattern decides
             match = _ROW_KEY.match(key)
             if match:
-                index = int(match.group(1))
-                if index < MAX_SHIFT_ROWS:
-                    rows.setdefault(index, {})[match.group(2)] = str(value)[:40]
-    return [rows[i] for i in sorted(rows)]
+                digits = match.group(1)
+                if len(digits) > _ROW_INDEX_DIGITS:
+                    unnumbered.add(digits)
+                else:
+                    rows.setdefault(int(digits), {})[match.group(2)] = str(value)[:40]
+    indices = sorted(rows)
+    kept = Rows(rows[i] for i in indices[:MAX_SHIFT_ROWS])
+    kept.dropped = len(indices[MAX_SHIFT_ROWS:]) + len(unnumbered)
+    return kept
+
+
+def dropped_rows_message(rows: list) -> list[str]:
+    """What to tell the person whose form had more shift rows than a request holds (none: [])."""
+    dropped = getattr(rows, "dropped", 0)
+    if not dropped:
+        return []
+    more = f"{dropped} more row{'s were' if dropped != 1 else ' was'} left out"
+    return [f"A request holds at most {MAX_SHIFT_ROWS} shifts; {more}. Split the rest into another request."]
 
 
 def with_rows(formdata, rows: list[dict[str, str]]):
@@ -134,6 +157,11 @@ def _weeks_later(value: str | None, weeks: int) -> str | None:
         return None
 
 
+def _small_number(text: str, digits: int) -> int | None:
+    """``text`` as a number of at most ``digits`` ASCII digits, else None (``'²'.isdigit()`` is true)."""
+    return int(text) if 0 < len(text) <= digits and text.isascii() and text.isdigit() else None
+
+
 def apply_row_action(formdata, action: str):
     """Add, copy, remove or repeat-weekly a shift row: the form's buttons work without JavaScript.
 
@@ -141,21 +169,23 @@ def apply_row_action(formdata, action: str):
     ``repeat_weeks-N`` field says). Returns the new form data and errors keyed by field name ("" for
     the form); an unknown action changes nothing.
     """
-    rows = rows_of(formdata) or [{}]
+    read_rows = rows_of(formdata)
+    rows = list(read_rows) or [{}]
     verb, _, index = action.partition("-")
+    i = _small_number(index, _ROW_INDEX_DIGITS)
     errors: dict[str, list[str]] = {}
+    if read_rows.dropped:
+        errors[""] = dropped_rows_message(read_rows)
     if verb == "add":
         rows.append({k: v for k, v in rows[-1].items() if k not in ("date", "end_date")})
-    elif index.isdigit() and int(index) < len(rows):
-        i = int(index)
+    elif i is not None and i < len(rows):
         if verb == "copy":
             rows.insert(i + 1, dict(rows[i]))
         elif verb == "remove":
             rows.pop(i)
             rows = rows or [{}]
         elif verb == "repeat":
-            raw = (formdata.get(f"repeat_weeks-{i}") or "").strip()
-            weeks = int(raw) if raw.isdigit() else 0
+            weeks = _small_number((formdata.get(f"repeat_weeks-{i}") or "").strip(), 3) or 0
             if _weeks_later(rows[i].get("date"), 0) is None:
                 errors[f"shifts-{i}-date"] = ["Enter the date before repeating the shift."]
             elif not 1 <= weeks <= 52:
@@ -177,7 +207,7 @@ def apply_row_action(formdata, action: str):
                 rows[i + 1 : i + 1] = copies
     if len(rows) > MAX_SHIFT_ROWS:
         rows = rows[:MAX_SHIFT_ROWS]
-        errors.setdefault("", []).append(f"A request holds at most {MAX_SHIFT_ROWS} shifts.")
+        errors.setdefault("", [f"A request holds at most {MAX_SHIFT_ROWS} shifts."])
     out = with_rows(formdata, rows)
     if errors:
         # keep the weeks the employer typed, beside the field that needs changing
@@ -287,7 +317,10 @@ def read(formdata, card: RateCard, rows: list[dict[str, str]] | None = None) -> 
     if offered:
         result.body["offered_rates"] = offered
 
-    rows = (rows_of(formdata) if rows is None else rows) or [{}]
+    rows = rows_of(formdata) if rows is None else rows
+    if getattr(rows, "dropped", 0):
+        errors[""] = dropped_rows_message(rows)
+    rows = rows or [{}]
     ranks = card.ranks
     readers = _row_readers(card)
     shifts = []

@@ -6,6 +6,7 @@ portal shows is the one the engine computes from the same input.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,13 +19,61 @@ from portal.models import Agency, RateCardVersion
 from portal.pricing import Quote, RateCard, RequestError, parse_request, quote, settlement
 from portal.pricing.settlement import Settlement
 
+FIELD_EXCERPT = 80  # characters of a field path echoed back (an unknown key can be a megabyte long)
+MESSAGE_EXCERPT = 400
+MAX_NESTING = 16  # the request format nests four deep (shifts[0].positions.officer); JSON may go far deeper
+
+
+def _excerpt(text: str | None, limit: int) -> str | None:
+    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
+
 
 class QuoteInputError(ValueError):
-    """The request cannot be priced. ``errors`` is a list of ``{"field", "message"}``."""
+    """The request cannot be priced. ``errors`` is a list of ``{"field", "message"}``.
+
+    What the input said is echoed only as a short excerpt: an error names a field, it does not copy it.
+    """
 
     def __init__(self, errors: list[dict[str, Any]]):
+        errors = [{**e, "field": _excerpt(e["field"], FIELD_EXCERPT),
+                   "message": _excerpt(e["message"], MESSAGE_EXCERPT)} for e in errors]
         super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
         self.errors = errors
+
+
+class BodyError(QuoteInputError):
+    """The body is not a JSON document the request format could be (not JSON, or nested too deeply)."""
+
+    def __init__(self, message: str):
+        super().__init__([{"field": None, "message": message}])
+
+
+def _nesting(value: Any) -> int:
+    """How deep arrays and objects nest in a parsed JSON value (walked without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            if depth > MAX_NESTING:
+                break
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def load_body(raw: bytes | str) -> Any:
+    """A request body parsed as JSON, or BodyError: not JSON, or arrays and objects nested past MAX_NESTING
+    (the parser itself gives up, with a RecursionError, at about a thousand)."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise BodyError(f"The body nests arrays or objects more than {MAX_NESTING} deep.") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise BodyError(f"The body is not valid JSON: {_excerpt(str(e), 200)}") from None
+    if _nesting(data) > MAX_NESTING:
+        raise BodyError(f"The body nests arrays or objects more than {MAX_NESTING} deep.")
+    return data
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,49 @@ def test_api_is_rate_limited_per_client(client, app):
     app.config["API_RATE_LIMIT"] = "3 per minute"
     codes = [client.get("/api/v1/agencies").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
-    assert client.get("/api/v1/agencies").get_json()["errors"][0]["message"]
+    refused = client.get("/api/v1/agencies")
+    assert refused.get_json()["errors"][0]["message"] and int(refused.headers["Retry-After"]) > 0
+
+
+def test_the_api_limit_is_one_budget_per_client_address_across_every_route(client, app):
+    """Issue 10: the limit was counted per route, so each new route added another 120 calls a minute."""
+    app.config["API_RATE_LIMIT"] = "4 per minute"
+    calls = [
+        lambda: client.get("/api/v1/agencies"),
+        lambda: client.post("/api/v1/quotes", json=TUCSON),
+        lambda: client.get("/api/v1/agencies/mesa/rate-card"),
+        lambda: client.get("/api/v1/openapi.json"),
+        lambda: client.get("/api/v1/agencies"),
+        lambda: client.post("/api/v1/quotes", json=TUCSON),
+    ]
+    assert [call().status_code for call in calls] == [200, 200, 200, 200, 429, 429]
+    other = client.get("/api/v1/agencies", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 200  # another address has a budget of its own
+
+
+DEEP_SHIFTS = json.dumps({**TUCSON, "shifts": json.loads("[" * 17 + "1" + "]" * 17)})
+
+
+@pytest.mark.parametrize("body", ["[" * 5000, '{"a":' * 5000, DEEP_SHIFTS])
+def test_a_deeply_nested_body_is_a_422_not_a_recursion_error(client, body):
+    response = client.post("/api/v1/quotes", data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert "nests arrays or objects more than 16 deep" in response.get_json()["errors"][0]["message"]
+
+
+def test_an_oversized_unknown_field_is_echoed_as_a_short_excerpt(client):
+    name = "x" * 100_000
+    response = client.post("/api/v1/quotes", json={**TUCSON, name: 1})
+    assert response.status_code == 422
+    assert len(response.get_data()) < 2_000
+    (error,) = response.get_json()["errors"]
+    assert error["field"].startswith("xxxx") and error["field"].endswith("…") and len(error["field"]) <= 80
+
+
+def test_rate_card_format_must_be_json_or_toml(client):
+    assert client.get("/api/v1/agencies/mesa/rate-card?format=json").status_code == 200
+    response = client.get("/api/v1/agencies/mesa/rate-card?format=yaml")
+    assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "format"
 
 
 def test_flask_quote_exit_codes(runner, tmp_path):
@@ -177,8 +219,14 @@ def test_flask_quote_now_option(runner):
     assert json.loads(early.output)["submitted_at"] == "2026-12-01T09:00:00-07:00"
 
 
-@pytest.mark.parametrize("slug", ["kcpd%00", "KCPD", "kc pd", "x" * 80])
+@pytest.mark.parametrize("slug", ["KCPD", "kc pd", "x" * 80])
 def test_rate_card_of_a_malformed_slug_is_404(client, slug):
     response = client.get(f"/api/v1/agencies/{slug}/rate-card")
     assert response.status_code == 404
     assert response.get_json()["errors"][0]["field"] == "slug"
+
+
+def test_a_nul_byte_in_the_path_is_a_400_in_the_errors_shape(client):
+    response = client.get("/api/v1/agencies/kcpd%00/rate-card")
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["message"]

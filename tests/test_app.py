@@ -132,3 +132,35 @@ def test_an_unexpected_error_is_a_friendly_500_without_a_trace(database_url):
     api = app.test_client().get("/api/v1/boom")
     assert api.status_code == 500 and api.get_json()["errors"][0]["message"]
     assert "secret internals" not in api.get_data(as_text=True)
+
+
+def test_405_names_the_methods_allowed(client):
+    """Issue 10: our error page dropped the Allow header of a 405."""
+    for path in ("/quote", "/api/v1/quotes", "/auth/logout"):
+        response = client.put(path)
+        assert response.status_code == 405
+        assert response.headers["Allow"], path
+    assert set(client.put("/quote").headers["Allow"].split(", ")) >= {"GET"}
+
+
+def test_the_error_page_works_after_the_database_refused_a_statement(app, users):
+    """Issue 10: after PostgreSQL refused a value, the error page (which loads the signed-in user) failed
+    again with PendingRollbackError. Run on PostgreSQL too (DETAIL_DESK_TEST_DB=postgresql)."""
+    from sqlalchemy import text
+
+    from portal.extensions import db
+    from tests.conftest import PASSWORD, post_form
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def refused():
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    app.add_url_rule("/refused", "refused", refused)
+    client = app.test_client()
+    user = users.make("employer")
+    post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD})
+    response = client.get("/refused")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Something went wrong" in html and user.email in html  # the page still knows who is signed in

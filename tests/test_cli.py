@@ -1,4 +1,9 @@
-"""flask seed-demo and flask users create."""
+"""flask seed-demo and flask users create; the README's commands as written."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -87,3 +92,36 @@ def test_cancellation_command_refusals_and_unusable_input(runner, agencies):
     assert runner.invoke(args=["cancellation", "-"], input="not json").exit_code == 2
     naive = runner.invoke(args=["cancellation", "-"], input=json.dumps({**started, "at": "2026-12-20T08:00"}))
     assert naive.exit_code == 1 and json.loads(naive.output)["errors"][0]["field"] == "at"
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _shell(script: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=REPO, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def _bare_environment(tmp_path) -> dict[str, str]:
+    """What a fresh shell on a fresh checkout has: none of the portal's settings."""
+    keep = ("PATH", "HOME", "LANG")
+    return {k: os.environ[k] for k in keep if k in os.environ} | {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+
+
+def test_without_settings_a_command_says_so_in_one_line(tmp_path):
+    """Issue 10: the README's commands printed a 20-line traceback ending in ``SECRET_KEY is not set``."""
+    result = _shell(".venv/bin/flask --app wsgi seed-demo", _bare_environment(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "SECRET_KEY is not set" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_readme_commands_work_as_written(tmp_path):
+    """The README's command-line block, run as it stands (the password prompt answered twice)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Command line\n.*?```sh\n(.*?)```", readme, re.S).group(1)
+    password = "correct horse battery staple\n"
+    result = _shell(block, _bare_environment(tmp_path), stdin=password * 2)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Created agency staff sam@kcpd.example.org" in result.stdout
+    assert "Disabled sam@kcpd.example.org" in result.stdout

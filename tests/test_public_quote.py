@@ -193,7 +193,8 @@ def test_unknown_agency_and_garbage_never_500(client):
 @pytest.mark.parametrize("path", ["/quote", "/quote/preview"])
 def test_edges_of_the_calendar_and_malformed_agencies_are_not_500s(client, params, path):
     response = client.get(path + "?" + urlencode(params, errors="surrogatepass"), headers={"HX-Request": "true"})
-    assert response.status_code in (200, 204), response.get_data(as_text=True)[:500]
+    expected = (400,) if "\x00" in params["agency"] else (200, 204)  # a NUL byte anywhere is refused whole
+    assert response.status_code in expected, response.get_data(as_text=True)[:500]
     if params.get("shifts-0-end"):
         expected = "Enter a date before the year 9999." if path == "/quote" else "Fix the fields marked in the form"
         assert expected in response.get_data(as_text=True)
@@ -221,3 +222,44 @@ def test_the_shared_address_is_encoded_as_urlencode_would(pairs):
     formdata = MultiDict(pairs)
     expected = urlencode([(k, v) for k, v in formdata.items(multi=True) if k != "action" and v != ""])
     assert _clean_query(formdata) == expected
+
+
+SHARED = {"agency": "tucson", "shifts-0-start": "18:00", "shifts-0-end": "22:00", "shifts-0-officers": "2"}
+
+
+def share_link(client, **headers) -> str:
+    response = client.get("/quote?" + urlencode({**SHARED, "shifts-0-date": future(20)}), headers=headers)
+    assert response.status_code == 200, response.status_code
+    return re.search(r'href="([^"]+)" data-testid="share-link"', response.get_data(as_text=True)).group(1)
+
+
+def test_the_share_link_is_on_the_configured_host_whatever_the_host_header(app, client, agencies):
+    """Issue 10: the link was built from the request's Host header (a forged one ended up in the page)."""
+    app.config["SERVER_NAME"] = "detaildesk.example.org"
+    link = share_link(client, Host="evil.example")
+    assert link.startswith("http://detaildesk.example.org/quote?agency=tucson") and "evil" not in link
+
+
+def test_with_trusted_hosts_a_foreign_host_header_is_refused(app, client, agencies):
+    app.config["TRUSTED_HOSTS"] = ["detaildesk.example.org"]
+    assert client.get("/quote?agency=tucson", headers={"Host": "evil.example"}).status_code == 400
+    assert share_link(client, Host="detaildesk.example.org").startswith("http://detaildesk.example.org/quote?")
+
+
+def test_in_production_without_a_configured_host_the_share_link_is_a_path(database_url, monkeypatch):
+    from portal import create_app
+    from portal.cards import import_shipped_cards
+    from portal.extensions import db
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.delenv("SERVER_NAME", raising=False)
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    production = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    assert production.config["DETAIL_DESK_ENV"] == "production"
+    with production.app_context():
+        db.create_all()
+        import_shipped_cards()
+        link = share_link(production.test_client(), Host="evil.example")
+        db.session.remove()
+        db.engine.dispose()
+    assert link.startswith("/quote?agency=tucson")

@@ -215,18 +215,28 @@ def test_location_step_errors_beside_the_field(client, employer, field, value, m
 
 
 def test_a_malformed_agency_slug_never_reaches_the_database(client, employer):
-    """Run on PostgreSQL too (DETAIL_DESK_TEST_DB=postgresql), where a NUL byte in a query is an error."""
+    """Run on PostgreSQL too (DETAIL_DESK_TEST_DB=postgresql), where a NUL byte in a query is an error.
+
+    A NUL byte anywhere in a request is refused whole (400) before any view; other malformed slugs are
+    refused by the views themselves."""
     response = post_form(client, "/employer/requests/new", {
         "agency": "kcpd\x00", "site_name": "Plaza", "street": "1 Main", "city": "Kansas City", "state": "MO",
         "zip_code": "64106"})
+    assert response.status_code == 400
+    response = post_form(client, "/employer/requests/new", {
+        "agency": "KC PD", "site_name": "Plaza", "street": "1 Main", "city": "Kansas City", "state": "MO",
+        "zip_code": "64106"})
     assert response.status_code == 422
     assert "Not a valid choice" in field_error(response.get_data(as_text=True), "agency")
-    assert client.get("/employer/requests/new?agency=kcpd%00").status_code == 302
+    assert client.get("/employer/requests/new?agency=kcpd%00").status_code == 400
+    assert client.get("/employer/requests/new?agency=KC%20PD").status_code == 302
     html = client.get("/employer/").get_data(as_text=True)
     preview = client.post("/employer/requests/new/preview", headers={**HX, "X-CSRFToken": csrf_token_from(html)},
-                          data={"agency": "kcpd\x00"})
+                          data={"agency": "KC PD"})
     assert preview.status_code == 200
     assert client.post("/employer/agencies/kcpd%00/approval",
+                       data={"csrf_token": csrf_token_from(html)}).status_code == 400
+    assert client.post("/employer/agencies/KC%20PD/approval",
                        data={"csrf_token": csrf_token_from(html)}).status_code == 404
     assert drafts_count() == 0
 

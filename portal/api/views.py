@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +14,8 @@ from portal.models import Agency
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies are read here: the API is anonymous and stateless
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
+# One budget per client address for the whole API (a limit per route would multiply it by the routes).
+limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(bp)
 
 OPENAPI = Path(__file__).resolve().parent / "openapi.json"
 
@@ -26,12 +26,8 @@ def _errors(errors: list[dict], status: int = 422):
 
 @bp.post("/quotes")
 def create_quote():
-    raw = request.get_data(cache=False, as_text=False)
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as e:
-        return _errors([{"field": None, "message": f"The body is not valid JSON: {e}"}])
-    try:
+        data = quoting.load_body(request.get_data(cache=False, as_text=False))
         priced = quoting.price(data, now=datetime.now(UTC))
     except quoting.QuoteInputError as e:
         return _errors(e.errors)
@@ -66,7 +62,10 @@ def rate_card(slug: str):
     if found is None:
         return _errors([{"field": "slug", "message": f"No agency {slug[:40]!r} has a rate card here."}], 404)
     agency, version = found
-    if request.args.get("format") == "toml":
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "toml"):
+        return _errors([{"field": "format", "message": "Ask for json (the default) or toml."}])
+    if fmt == "toml":
         return Response(version.source_text, mimetype="application/toml")
     return {
         "agency": agency.slug,

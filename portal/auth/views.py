@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import accounts
@@ -15,12 +16,14 @@ from portal.extensions import db, limiter
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
+# A same-site path and query in plain URL characters: no scheme or host, no backslash, no space or
+# control character (a CR or LF would end the Location header and start another).
+_SAFE_NEXT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*\Z")
+
+
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: never redirect a login to another host."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    """Only same-site paths: never redirect a login to another host, or write a header from the query."""
+    if not target or not _SAFE_NEXT.match(target) or urlsplit(target).netloc:
         return None
     return target
 
@@ -75,6 +78,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
+            session.pop("csrf_token", None)  # a token from before signing in is not one of this session
             login_user(user, remember=form.remember.data)
             flash(f"Signed in as {user.email}.", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint_for(user)))
@@ -87,7 +91,11 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Every session of the user ends, also a copied cookie or a remember-me cookie on another device;
+    # the session itself is emptied, so its CSRF token goes with it.
+    accounts.end_sessions(current_user._get_current_object())
     logout_user()
+    session.clear()
     flash("You have been signed out.", "info")
     return redirect(url_for("main.index"))
 
@@ -113,7 +121,11 @@ def profile():
             except accounts.AccountError as e:
                 getattr(password_form, e.field).errors.append(e.message)
             else:
-                flash("Your password was changed.", "success")
+                # Every session ended with the old password; this one goes on, with a new remember-me
+                # cookie if it had one.
+                remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+                login_user(current_user._get_current_object(), remember=remembered)
+                flash("Your password was changed. You were signed out everywhere else.", "success")
                 return redirect(url_for("auth.profile"))
         status = 422
     return render_template("auth/profile.html", form=form, password_form=password_form), status

@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from portal.bookings.drafts import PLAIN_CLOTHES_KEY, asks_attire
-from portal.forms import STATE_CHOICES, phone_number, strip, us_zip
+from portal.forms import STATE_CHOICES, WholeNumberField, phone_number, strip, us_zip
 from portal.pricing import RateCard
 from portal.pricing.request import MAX_ATTENDANCE
 
@@ -74,7 +74,7 @@ def _build_work_form(card: RateCard) -> type[FlaskForm]:
             default="",
             choices=[SelectChoice("", "Choose the kind of work"), *(SelectChoice(j.key, j.label) for j in jobs)],
         )
-        attendance = IntegerField(
+        attendance = WholeNumberField(
             "Expected attendance",
             [Optional(), NumberRange(0, MAX_ATTENDANCE, f"Enter a number from 0 to {MAX_ATTENDANCE:,}.")],
             description="How many people you expect at the busiest time. Leave empty if it does not apply.",

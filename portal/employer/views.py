@@ -331,14 +331,15 @@ def _post_shifts(booking, card, data, now):
             repeat_values={k: v for k, v in formdata.items() if k.startswith("repeat_weeks-")} if errors else {},
         )
         return _page(422 if errors else 200, **ctx)
-    rows = [r for r in quote_forms.rows_of(request.form) if any(v.strip() for v in r.values())] or [{}]
+    read_rows = quote_forms.rows_of(request.form)
+    rows = [r for r in read_rows if any(v.strip() for v in r.values())] or [{}]
     formdata = quote_forms.with_rows(request.form, rows)
     form = quote_forms.bind(card, formdata)
     drafts.apply_shift_formdata(card, formdata, data)
     result = drafts.price(card, data, now=now)
     errors = {**{name: [message] for name, message in result.needs.items()}, **result.field_errors}
     quote_forms.apply_errors(form, errors)
-    problems = list(result.problems)
+    problems = quote_forms.dropped_rows_message(read_rows) + result.problems
     if result.quote and result.quote["blocks"]:
         problems += [f"{card.short_name} will not take this request: {b['message']}" for b in result.quote["blocks"]]
     ok = bool(result.quote) and not errors and not problems

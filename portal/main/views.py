@@ -46,6 +46,18 @@ def _clean_query(formdata) -> str:
     )
 
 
+def public_url(path: str) -> str:
+    """An absolute link to ``path`` for people to share, on the configured host (``SERVER_NAME``), or on the
+    request's host once ``TRUSTED_HOSTS`` has vetted it (or outside production). In production with
+    neither, the path alone: a forged Host header never ends up in a link the page offers."""
+    config = current_app.config
+    if config.get("SERVER_NAME"):
+        return f"{config['PREFERRED_URL_SCHEME']}://{config['SERVER_NAME']}{path}"
+    if config.get("TRUSTED_HOSTS") or config.get("DETAIL_DESK_ENV") != "production":
+        return f"{request.scheme}://{request.host}{path}"
+    return path
+
+
 def _quote_context(formdata, *, page: bool = True) -> dict:
     """Everything the instant-quote page shows for these query parameters (``page=False``: the panel only)."""
     card = cards.current_card(formdata.get("agency", ""))
@@ -68,7 +80,7 @@ def _quote_context(formdata, *, page: bool = True) -> dict:
         query=query,
         preview=preview,
         quote_url=quote_url,
-        share_url=f"{request.scheme}://{request.host}{quote_url}",  # as url_for(..., _external=True) would
+        share_url=public_url(quote_url),
         # The request wizard opens a draft pre-filled from these same parameters (after sign-in).
         request_url=url_for("employer.new_request") + "?" + query,
     )

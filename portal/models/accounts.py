@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -77,6 +78,10 @@ class Organisation(db.Model):
         return next((a for a in self.approvals if a.agency_id == agency.id), None)
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -98,6 +103,9 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the id every session and remember-me cookie carries (Flask-Login's alternative id): a new
+    # value ends them all. Changed at logout, on a password change and when the user is disabled.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -107,6 +115,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What sessions and remember-me cookies hold: the id and the current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie of this user stops working (the caller commits)."""
+        self.session_token = new_session_token()
 
     @property
     def role_enum(self) -> Role:
