@@ -15,6 +15,11 @@ Fixtures (scope):
   network_guard (function)     what that context aborted / fulfilled, and console errors.
   page (function)              a page in browser_context; a screenshot is saved when the test fails.
   screenshot (function)        screenshot(name) -> Path of tests/artifacts/screenshots/<name>.png.
+  rendered_pages (autouse)     every HTML response of the test, scanned for attributes written as None.
+
+Checked on every test (tests.support.a11y):
+  Every HTML response any Flask app sends during any test (test client or live server) is scanned
+  for attributes rendered as the text ``None``; one fails the test.
 
 Needs from the conftest: ``app``, a Flask app whose database already exists.
 """
@@ -25,7 +30,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from flask import request as flask_request
+from flask import request_finished
 
+from tests.support.a11y import AuditFailure, RenderedPages
 from tests.support.browser import htmx_fulfilment, install_routes, launch
 from tests.support.browser import screenshot as save_screenshot
 from tests.support.live_server import LiveServer
@@ -48,6 +56,51 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 _REPORTS = pytest.StashKey[dict]()
+_AFTER_CALL = pytest.StashKey[list]()
+
+
+def after_call(item: pytest.Item, check) -> None:
+    """Run ``check()`` when the test body has passed; an AssertionError from it fails the test."""
+    item.stash.setdefault(_AFTER_CALL, []).append(check)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    result = yield  # raises when the test body failed: its own error is the one to report
+    failures = []
+    for check in item.stash.get(_AFTER_CALL, []):
+        try:
+            check()
+        except AssertionError as exc:
+            failures.append(str(exc))
+    if failures:
+        raise AuditFailure("\n\n".join(failures))
+    return result
+
+
+# -- No attribute rendered as "None", on every page of every test ------------------
+_rendered: RenderedPages | None = None
+
+
+def _scan_response(sender, response, **extra) -> None:
+    pages = _rendered
+    if pages is not None and response.mimetype == "text/html" and not (
+        response.direct_passthrough or response.is_streamed
+    ):
+        pages.scan(flask_request.url, response.get_data(as_text=True))
+
+
+request_finished.connect(_scan_response, weak=False)
+
+
+@pytest.fixture(autouse=True)
+def rendered_pages(request: pytest.FixtureRequest) -> Iterator[RenderedPages]:
+    """The HTML responses of this test, scanned for attributes rendered as the text None."""
+    global _rendered
+    _rendered = pages = RenderedPages()
+    after_call(request.node, pages.assert_clean)
+    yield pages
+    _rendered = None
 
 
 # -- PostgreSQL ----------------------------------------------------------------

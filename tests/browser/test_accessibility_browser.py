@@ -1,0 +1,69 @@
+"""Keyboard and screen-reader behaviour in Chromium (issue 12), beyond what axe-core checks on every state.
+
+Each test drives the page with the keyboard and reads what assistive technology would get: Chromium's
+accessibility tree (through the DevTools protocol), the text that changes inside live regions, where
+focus is, and the pixels of the focus indicator.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _cards(agencies):
+    """The four shipped cards are loaded."""
+
+
+def in_ten_days(zone: str = "America/Phoenix") -> str:
+    return (datetime.now(ZoneInfo(zone)).date() + timedelta(days=10)).isoformat()
+
+
+FIELD_ROLES = ("textbox", "combobox", "spinbutton", "checkbox", "searchbox", "Date", "InputTime")
+
+
+def ax_fields(page) -> dict[str, dict]:
+    """Chromium's accessibility tree for the page's form fields: name -> {"role", "invalid", "description"}."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        cdp.detach()
+    fields = {}
+    for node in nodes:
+        role = node.get("role", {}).get("value")
+        if role not in FIELD_ROLES or node.get("ignored"):
+            continue
+        props = {p["name"]: p["value"].get("value") for p in node.get("properties", [])}
+        fields[node.get("name", {}).get("value", "")] = {
+            "role": role, "invalid": props.get("invalid", "false"),
+            "description": node.get("description", {}).get("value", ""),
+        }
+    return fields
+
+
+# 1. -- No field is announced as invalid until it is ---------------------------------------------------
+def test_fields_are_announced_invalid_only_when_they_are(page):
+    page.goto("/auth/login")
+    fields = ax_fields(page)
+    assert {"Email", "Password", "Keep me signed in on this device"} <= set(fields), fields
+    assert {name: f["invalid"] for name, f in fields.items() if f["invalid"] != "false"} == {}
+
+    page.get_by_label("Email", exact=True).press("Enter")  # nothing filled in
+    expect(page.locator(".field-error").first).to_be_visible()
+    fields = ax_fields(page)
+    assert fields["Email"]["invalid"] == "true", fields
+    assert fields["Email"]["description"], "the error message describes the field"
+    assert fields["Keep me signed in on this device"]["invalid"] == "false"
+
+    page.goto(f"/quote?agency=tucson&shifts-0-date={in_ten_days()}")
+    fields = ax_fields(page)
+    assert {"Date", "Start", "Rate schedule"} <= set(fields), fields
+    assert {name: f["invalid"] for name, f in fields.items() if f["invalid"] != "false"} == {}
+    assert fields["Rate schedule"]["description"].startswith("The kind of work decides the schedule")
