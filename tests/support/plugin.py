@@ -15,9 +15,25 @@ Fixtures (scope):
   network_guard (function)     what that context aborted / fulfilled, and console errors.
   page (function)              a page in browser_context; a screenshot is saved when the test fails.
   screenshot (function)        screenshot(name) -> Path of tests/artifacts/screenshots/<name>.png.
+  accessibility (function)     the test's tests.support.a11y.AccessibilityAudit (axe-core, below).
+  axe_check (function)         axe_check(page, name): check that page's current state now; fails at once.
   rendered_pages (autouse)     every HTML response of the test, scanned for attributes written as None.
 
-Checked on every test (tests.support.a11y):
+Accessibility, automatic for every browser test (tests.support.a11y; nothing to call):
+  axe-core (node_modules/axe-core, pinned in package.json beside htmx) checks every page of
+  browser_context, so of every ``page``, with the rules tagged wcag2a, wcag2aa, wcag21aa and
+  best-practice: each page load (``page.goto`` checks before it returns) and each settled htmx
+  swap, before the test's next action (click, fill, press...; or an assertion that has to wait),
+  and the state the test ends on. Any violation fails the test once its body has run, naming the
+  state, the rule, the elements and axe's advice, with a screenshot
+  (tests/artifacts/screenshots/AXE-*.png). The page's Content-Security-Policy is left as served:
+  Playwright evaluates axe-core in the page, which the policy does not govern.
+  - ``axe_check(page, "name")`` checks the current state by name and fails at once: for a state
+    no action follows that the test wants named in the report.
+  - A context a test makes itself is checked once it calls ``accessibility.watch(context)``; with
+    JavaScript off axe cannot run (its timers do not fire): those pages are checked with it on.
+  - Markup that is not the portal's (a payment provider's test stand-in, say) is left out with
+    ``@pytest.mark.axe(exclude=["#card-element"], reason="...")``; the reason is required.
   Every HTML response any Flask app sends during any test (test client or live server) is scanned
   for attributes rendered as the text ``None``; one fails the test.
 
@@ -33,7 +49,7 @@ import pytest
 from flask import request as flask_request
 from flask import request_finished
 
-from tests.support.a11y import AuditFailure, RenderedPages
+from tests.support.a11y import AccessibilityAudit, AuditFailure, RenderedPages
 from tests.support.browser import htmx_fulfilment, install_routes, launch
 from tests.support.browser import screenshot as save_screenshot
 from tests.support.live_server import LiveServer
@@ -46,6 +62,9 @@ DEFAULT_TIMEOUT_MS = 15_000
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives Chromium through Playwright")
     config.addinivalue_line("markers", "postgres: needs the throwaway PostgreSQL server")
+    config.addinivalue_line(
+        "markers", "axe(exclude=[selectors], reason=...): CSS selectors axe-core leaves out in this test"
+    )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -142,10 +161,32 @@ def live_server(app) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def _browser_session(browser, live_server, app):
+def accessibility(request: pytest.FixtureRequest) -> AccessibilityAudit:
+    marker = request.node.get_closest_marker("axe")
+    exclude = tuple(marker.kwargs.get("exclude", ())) if marker else ()
+    if marker and not marker.kwargs.get("reason"):
+        raise pytest.UsageError(f"{request.node.nodeid}: pytest.mark.axe needs a reason=")
+    audit = AccessibilityAudit(request.node.nodeid, exclude=exclude)
+
+    def final_check() -> None:
+        audit.check_pending()
+        audit.assert_clean()
+
+    after_call(request.node, final_check)
+    return audit
+
+
+@pytest.fixture
+def axe_check(accessibility: AccessibilityAudit):
+    return accessibility.check
+
+
+@pytest.fixture
+def _browser_session(browser, live_server, app, accessibility):
     context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     guard = install_routes(context, live_server.url, htmx_fulfilment(app.config.get("HTMX_URL")))
+    accessibility.watch(context)
     yield context, guard
     context.close()
 
