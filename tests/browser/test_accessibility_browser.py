@@ -13,6 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from portal.bookings import service
+from tests.support.a11y import listen_for_announcements
+from tests.support.demo import log_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -23,6 +27,19 @@ def _cards(agencies):
 
 def in_ten_days(zone: str = "America/Phoenix") -> str:
     return (datetime.now(ZoneInfo(zone)).date() + timedelta(days=10)).isoformat()
+
+
+def log_in_employer(page, users):
+    user = users.make("employer")
+    log_in(page, user)
+    return user
+
+
+def draft_at_shifts(user, agencies, slug: str = "mesa") -> int:
+    data = service.empty_data(slug)
+    data.update(site_name="Riverside Arena", street="1 Main St", city="Mesa", state="AZ", zip_code="85201",
+                job_type="security")
+    return service.create_draft(user, agencies[slug], data, step="shifts").id
 
 
 FIELD_ROLES = ("textbox", "combobox", "spinbutton", "checkbox", "searchbox", "Date", "InputTime")
@@ -67,3 +84,23 @@ def test_fields_are_announced_invalid_only_when_they_are(page):
     assert {"Date", "Start", "Rate schedule"} <= set(fields), fields
     assert {name: f["invalid"] for name, f in fields.items() if f["invalid"] != "false"} == {}
     assert fields["Rate schedule"]["description"].startswith("The kind of work decides the schedule")
+
+
+# 2. -- The wizard's live quote is announced -----------------------------------------------------------
+def test_the_wizard_announces_the_live_quote(page, users, agencies):
+    bid = draft_at_shifts(log_in_employer(page, users), agencies)
+    page.goto(f"/employer/requests/{bid}/shifts")
+    heard = listen_for_announcements(page)
+    page.locator("#shifts-0-date").fill(in_ten_days())
+    page.locator("#shifts-0-start").fill("18:00")
+    page.locator("#shifts-0-end").fill("23:00")
+    page.locator("#shifts-0-officers").fill("2")
+    total = page.get_by_test_id("quote-total")
+    expect(total).to_be_visible()
+    heard.wait_for(f"Total {total.inner_text()}, deposit {page.get_by_test_id('quote-deposit').inner_text()}")
+
+    first = total.inner_text()
+    page.locator("#shifts-0-officers").fill("3")
+    expect(total).not_to_have_text(first)
+    said = heard.wait_for(f"Total {total.inner_text()}")
+    assert all(len(text) < 200 for text in said), f"a live region reads out more than the figures: {said!r}"

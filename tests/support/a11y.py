@@ -194,6 +194,56 @@ class AccessibilityAudit:
         return found
 
 
+# -- what a screen reader would hear: text that changes inside live regions ----------------------------
+# A region announces changes made to it after it is in the document; a role=alert announces when added.
+RECORD_ANNOUNCEMENTS = """() => {
+  const LIVE = '[aria-live]:not([aria-live="off"]), [role="status"], [role="alert"], [role="log"]';
+  const known = new WeakSet(document.querySelectorAll(LIVE));
+  const heard = window.__announced = [];
+  const say = (text) => {
+    text = text.replace(/\\s+/g, " ").trim();
+    if (text && heard[heard.length - 1] !== text) heard.push(text);
+  };
+  new MutationObserver((records) => {
+    for (const record of records) {
+      const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+      const region = node && node.closest(LIVE);
+      if (region && known.has(region) && region.isConnected) say(region.textContent);
+      for (const added of record.addedNodes) {
+        if (added.nodeType === 1 && added.matches('[role="alert"]') && !known.has(added)) say(added.textContent);
+      }
+    }
+    document.querySelectorAll(LIVE).forEach((region) => known.add(region));
+  }).observe(document.documentElement, { subtree: true, childList: true, characterData: true });
+}"""
+
+
+@dataclass
+class Announcements:
+    """What live regions of ``page`` have said since ``listen_for_announcements(page)``, in order."""
+
+    page: object
+
+    def texts(self) -> list[str]:
+        return self.page.evaluate("() => window.__announced.slice()")
+
+    def wait_for(self, text: str, timeout: float = 10_000) -> list[str]:
+        """Wait until some announcement contains ``text``; return them all."""
+        try:
+            self.page.wait_for_function(
+                "(text) => window.__announced.some((said) => said.includes(text))", arg=text, timeout=timeout
+            )
+        except Exception as exc:
+            raise AssertionError(f"never announced {text!r}; announced: {self.texts()!r}") from exc
+        return self.texts()
+
+
+def listen_for_announcements(page) -> Announcements:
+    """Start recording announcements on the current document (a navigation ends the recording)."""
+    page.evaluate(RECORD_ANNOUNCEMENTS)
+    return Announcements(page)
+
+
 # -- no attribute rendered as the text "None" -----------------------------------------------------------
 class _AttributeScan(HTMLParser):
     def __init__(self) -> None:
