@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.bookings import service
-from tests.support.a11y import listen_for_announcements
+from tests.support.a11y import QUIET, listen_for_announcements
 from tests.support.demo import log_in
 
 pytestmark = pytest.mark.browser
@@ -27,6 +27,19 @@ def _cards(agencies):
 
 def in_ten_days(zone: str = "America/Phoenix") -> str:
     return (datetime.now(ZoneInfo(zone)).date() + timedelta(days=10)).isoformat()
+
+
+def settled(page, quiet_ms: int = 400) -> None:
+    """Wait until no htmx request, swap or transition has been under way for ``quiet_ms``."""
+    page.wait_for_function(
+        f"""() => {{
+          const quiet = ({QUIET})();
+          if (!quiet) {{ window.__quietSince = 0; return false; }}
+          window.__quietSince = window.__quietSince || performance.now();
+          return performance.now() - window.__quietSince >= {quiet_ms};
+        }}""",
+        polling=50,
+    )
 
 
 def log_in_employer(page, users):
@@ -104,3 +117,43 @@ def test_the_wizard_announces_the_live_quote(page, users, agencies):
     expect(total).not_to_have_text(first)
     said = heard.wait_for(f"Total {total.inner_text()}")
     assert all(len(text) < 200 for text in said), f"a live region reads out more than the figures: {said!r}"
+
+
+# 3. -- Focus after the /quote form's own buttons -----------------------------------------------------
+def test_quote_buttons_leave_focus_where_the_work_goes_on(page, screenshot):
+    day = in_ten_days()
+    page.goto(f"/quote?agency=mesa&shifts-0-date={day}&shifts-0-start=18:00&shifts-0-end=23:00&shifts-0-officers=2")
+    rows = page.locator("fieldset.shift-row")
+
+    def press(button_name: str, key: str = "Enter") -> None:
+        page.get_by_role("button", name=button_name, exact=True).focus()
+        page.keyboard.press(key)
+
+    press("Add a shift")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#shifts-1-date")).to_be_focused()  # the new row
+    expect(page.locator("#shifts-1-date")).to_have_value("")
+
+    press("Copy shift 1", "Space")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#shifts-1-date")).to_be_focused()  # the copy, right after shift 1
+    expect(page.locator("#shifts-1-date")).to_have_value(day)
+    screenshot("a11y-quote-focus-after-copy")
+
+    press("Remove shift 3")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#shifts-1-date")).to_be_focused()  # the last row went: the one before it
+
+    press("Remove shift 1")
+    expect(rows).to_have_count(1)
+    expect(page.locator("#shifts-0-date")).to_be_focused()  # the row that took its place
+    expect(page.locator("#shifts-0-date")).to_have_value(day)
+
+    press("Update quote")
+    expect(page.locator(":focus")).to_contain_text("Total")  # the result of the update
+    expect(page.locator(":focus")).to_contain_text(page.get_by_test_id("quote-total").inner_text())
+
+    page.locator("#shifts-0-officers").fill("4")
+    page.locator("#shifts-0-officers").press("Enter")  # Enter updates and leaves the caret where it was
+    settled(page)
+    expect(page.locator("#shifts-0-officers")).to_be_focused()

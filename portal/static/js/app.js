@@ -1,21 +1,36 @@
 // Detail Desk's only script besides htmx and print.js. Pages work without it; it makes htmx swaps
 // friendlier. (No inline scripts: the Content-Security-Policy forbids them.)
 
-// After htmx swaps in a new wizard step, move keyboard focus to where the new content starts:
-// the first field marked invalid (a refused step), else the step's heading. Keyboard and
-// screen-reader users would otherwise be left on a button that no longer exists.
+// After an htmx swap, move keyboard focus to where the work goes on: keyboard and screen-reader users would
+// otherwise be left on a button that no longer exists (htmx itself keeps focus only on an element whose id is
+// still there, such as the field where Enter was pressed).
+//  - The button that sent the form may name the place: data-focus-after="id id ...", the first of those that
+//    exists ("invalid": the first field marked invalid), e.g. the new row after "Add a shift".
+//  - A region marked data-focus-after-swap (a wizard step) starts at its first invalid field, then the button's
+//    choice, then its heading.
 document.addEventListener("htmx:afterSettle", function (event) {
-  var target = event.detail && event.detail.target;
-  if (!target || !target.hasAttribute || !target.hasAttribute("data-focus-after-swap")) {
+  var detail = event.detail || {};
+  var target = detail.target;
+  if (!target || !target.id) {
     return;
   }
   var region = document.getElementById(target.id) || target;
-  var invalid = region.querySelector('[aria-invalid="true"]');
-  var heading = region.querySelector("[data-focus-heading]");
-  if (invalid) {
-    invalid.focus();
-  } else if (heading) {
-    heading.focus({ preventScroll: true });
+  var trigger = detail.requestConfig && detail.requestConfig.triggeringEvent;
+  var submitter = trigger && trigger.submitter;
+  var wanted = submitter && submitter.getAttribute("data-focus-after");
+  var places = wanted ? wanted.split(/\s+/) : [];
+  if (region.hasAttribute("data-focus-after-swap")) {
+    places = ["invalid"].concat(places, ["heading"]);
+  }
+  for (var i = 0; i < places.length; i++) {
+    var place = places[i];
+    var element = place === "invalid" ? region.querySelector('[aria-invalid="true"]')
+      : place === "heading" ? region.querySelector("[data-focus-heading]")
+      : document.getElementById(place);
+    if (element) {
+      element.focus(place === "heading" ? { preventScroll: true } : undefined);
+      return;
+    }
   }
 });
 
