@@ -7,6 +7,7 @@ focus is, and the pixels of the focus indicator.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -118,6 +119,10 @@ def test_the_wizard_announces_the_live_quote(page, users, agencies):
     said = heard.wait_for(f"Total {total.inner_text()}")
     assert all(len(text) < 200 for text in said), f"a live region reads out more than the figures: {said!r}"
 
+    page.locator("#shifts-0-officers").fill("500")  # an error names its field, in the panel and aloud
+    said = heard.wait_for("Enter a number from 0 to 200")
+    assert "Officers" in said[-1], said
+
 
 # 3. -- Focus after the /quote form's own buttons -----------------------------------------------------
 def test_quote_buttons_leave_focus_where_the_work_goes_on(page, screenshot):
@@ -157,3 +162,35 @@ def test_quote_buttons_leave_focus_where_the_work_goes_on(page, screenshot):
     page.locator("#shifts-0-officers").press("Enter")  # Enter updates and leaves the caret where it was
     settled(page)
     expect(page.locator("#shifts-0-officers")).to_be_focused()
+
+
+# 4. -- A live-preview error names and marks its field ------------------------------------------------
+@pytest.mark.parametrize("where", ["quote", "wizard"])
+def test_a_live_preview_error_names_and_marks_its_field(page, users, agencies, where, screenshot):
+    if where == "quote":
+        page.goto(f"/quote?agency=mesa&shifts-0-date={in_ten_days()}&shifts-0-start=18:00&shifts-0-end=23:00")
+    else:
+        page.goto(f"/employer/requests/{draft_at_shifts(log_in_employer(page, users), agencies)}/shifts")
+        page.locator("#shifts-0-date").fill(in_ten_days())
+        page.locator("#shifts-0-start").fill("18:00")
+        page.locator("#shifts-0-end").fill("23:00")
+    heard = listen_for_announcements(page)
+    officers = page.locator("#shifts-0-officers")
+    officers.fill("500")
+    panel = page.locator("#quote-panel")
+    expect(panel).to_contain_text("Enter a number from 0 to 200")
+    expect(panel).to_contain_text("Shift 1, Officers")
+    expect(officers).to_have_attribute("aria-invalid", "true")
+    expect(officers).to_have_accessible_description(re.compile("Enter a number from 0 to 200"))
+    said = heard.wait_for("Enter a number from 0 to 200")
+    assert "Shift 1, Officers" in said[-1], said
+    screenshot(f"a11y-{where}-live-error")
+
+    panel.get_by_role("link", name=re.compile("Shift 1, Officers")).focus()
+    page.keyboard.press("Enter")
+    expect(officers).to_be_focused()  # the message takes keyboard users to the field
+
+    officers.fill("2")
+    expect(page.get_by_test_id("quote-total")).to_be_visible()
+    expect(officers).not_to_have_attribute("aria-invalid", "true")
+    expect(officers).not_to_have_accessible_description(re.compile("Enter a number"))

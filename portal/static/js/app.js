@@ -34,6 +34,50 @@ document.addEventListener("htmx:afterSettle", function (event) {
   }
 });
 
+// The live quote names the fields it cannot read: items [data-field-error="<field id>"] in its panel, each with
+// an id. Mark each such field invalid and described by its message, as a submitted form would, until an answer
+// no longer names it. Fields the page was rendered with marks for (a submitted form's errors) are left alone.
+function unmarkLiveError(field) {
+  var describedBefore = field.getAttribute("data-live-error");
+  if (describedBefore) {
+    field.setAttribute("aria-describedby", describedBefore);
+  } else {
+    field.removeAttribute("aria-describedby");
+  }
+  field.removeAttribute("aria-invalid");
+  field.removeAttribute("data-live-error");
+  var wrapper = field.closest(".field");
+  if (wrapper) {
+    wrapper.classList.remove("field-invalid");
+  }
+}
+
+function markLiveError(field, messageId) {
+  if (field.getAttribute("aria-invalid") === "true") {
+    return;
+  }
+  var describedBefore = field.getAttribute("aria-describedby") || "";
+  field.setAttribute("data-live-error", describedBefore);
+  field.setAttribute("aria-describedby", (describedBefore + " " + messageId).trim());
+  field.setAttribute("aria-invalid", "true");
+  var wrapper = field.closest(".field");
+  if (wrapper) {
+    wrapper.classList.add("field-invalid");
+  }
+}
+
+function markLiveErrors() {
+  document.querySelectorAll("[data-live-error]").forEach(unmarkLiveError);
+  document.querySelectorAll("[data-field-error]").forEach(function (item) {
+    var field = document.getElementById(item.getAttribute("data-field-error"));
+    if (field && item.id) {
+      markLiveError(field, item.id);
+    }
+  });
+}
+
+document.addEventListener("htmx:afterSettle", markLiveErrors);
+
 // htmx does not swap error answers (4xx/5xx other than 422): say what happened in the flash region
 // instead of leaving the page silently unchanged.
 var ERROR_MESSAGES = {
