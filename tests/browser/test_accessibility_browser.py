@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.bookings import service
-from tests.support.a11y import QUIET, listen_for_announcements
+from tests.support.a11y import QUIET, contrast, decode_png, listen_for_announcements
 from tests.support.demo import log_in
 
 pytestmark = pytest.mark.browser
@@ -194,3 +194,54 @@ def test_a_live_preview_error_names_and_marks_its_field(page, users, agencies, w
     expect(page.get_by_test_id("quote-total")).to_be_visible()
     expect(officers).not_to_have_attribute("aria-invalid", "true")
     expect(officers).not_to_have_accessible_description(re.compile("Enter a number"))
+
+
+# 5. -- Field focus indicator: at least 3:1 against the unfocused state --------------------------------
+FIELDS = [  # (page, field)
+    ("/auth/login", "#email"),
+    ("/auth/login", "#remember"),
+    ("/auth/signup", "#state"),
+    ("/quote?agency=tucson", "#schedule"),
+    ("/quote?agency=kcpd", "#offered_officer"),
+    ("/quote?agency=kcpd", "#shifts-0-date"),
+    ("/quote?agency=kcpd", "#shifts-0-vehicles"),
+]
+
+
+@pytest.mark.parametrize(("path", "selector"), FIELDS)
+def test_field_focus_indicator_has_3_to_1_contrast(page, path, selector, screenshot):
+    """WCAG 2.2 2.4.13: the pixels that change on focus, at least a 2 px perimeter's worth, change by 3:1 or more.
+
+    The field's inside is left out (the caret blinks there): its border and what lies around it are compared.
+    """
+    page.goto(path)
+    field = page.locator(selector)
+    field.scroll_into_view_if_needed()
+    box = field.bounding_box()
+    margin = 8
+    clip = {"x": box["x"] - margin, "y": box["y"] - margin, "width": box["width"] + 2 * margin,
+            "height": box["height"] + 2 * margin}
+    page.mouse.move(0, 0)
+    unfocused = decode_png(page.screenshot(clip=clip, animations="disabled"))
+    field.focus()  # then away and back with the keyboard, as a keyboard user arrives
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    expect(field).to_be_focused()
+    focused = decode_png(page.screenshot(clip=clip, animations="disabled"))
+    screenshot(f"a11y-focus-{path}-{selector}", full_page=False)
+    border = field.evaluate("e => Math.round(parseFloat(getComputedStyle(e).borderTopWidth) || 0)")
+
+    width, height, before_px = unfocused
+    after_px = focused[2]
+    inside = (margin + border, margin + border, width - margin - border, height - margin - border)
+    changed = sum(
+        1
+        for y in range(height)
+        for x in range(width)
+        if not (inside[0] <= x < inside[2] and inside[1] <= y < inside[3])
+        and contrast(before_px[y][x], after_px[y][x]) >= 3
+    )
+    perimeter_area = 2 * (box["width"] + box["height"]) * 2  # a 2 CSS px line around the unfocused field
+    assert changed >= perimeter_area, (
+        f"{selector} on {path}: {changed} px change by 3:1 or more on focus; a 2 px outline needs {perimeter_area:.0f}"
+    )

@@ -16,6 +16,8 @@ govern, so the policy stays exactly as served and nothing is added to the docume
 from __future__ import annotations
 
 import contextlib
+import struct
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -242,6 +244,67 @@ def listen_for_announcements(page) -> Announcements:
     """Start recording announcements on the current document (a navigation ends the recording)."""
     page.evaluate(RECORD_ANNOUNCEMENTS)
     return Announcements(page)
+
+
+# -- pixels: PNG screenshots and WCAG contrast -------------------------------------------------------------
+def decode_png(data: bytes) -> tuple[int, int, list[list[tuple[int, int, int]]]]:
+    """(width, height, rows of RGB pixels) of an 8-bit RGB or RGBA PNG, as Chromium's screenshots are."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    pos, compressed, header = 8, bytearray(), None
+    while pos < len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            compressed += body
+    if header is None:
+        raise ValueError("PNG without IHDR")
+    width, height, depth, colour, _, _, interlace = header
+    if depth != 8 or colour not in (2, 6) or interlace:
+        raise ValueError(f"unsupported PNG: depth {depth}, colour type {colour}, interlace {interlace}")
+    bpp = 3 if colour == 2 else 4
+    raw, stride = zlib.decompress(bytes(compressed)), width * bpp
+    rows, previous, i = [], bytearray(stride), 0
+    for _ in range(height):
+        kind, line = raw[i], bytearray(raw[i + 1 : i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            left = line[x - bpp] if x >= bpp else 0
+            up = previous[x]
+            corner = previous[x - bpp] if x >= bpp else 0
+            if kind == 1:
+                line[x] = (line[x] + left) & 0xFF
+            elif kind == 2:
+                line[x] = (line[x] + up) & 0xFF
+            elif kind == 3:
+                line[x] = (line[x] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[x] = (line[x] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
+        rows.append([tuple(line[x : x + 3]) for x in range(0, stride, bpp)])
+        previous = line
+    return width, height, rows
+
+
+def luminance(rgb: tuple[int, int, int]) -> float:
+    """WCAG relative luminance of an sRGB colour."""
+
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 # -- no attribute rendered as the text "None" -----------------------------------------------------------
