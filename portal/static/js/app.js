@@ -78,6 +78,19 @@ function markLiveErrors() {
 
 document.addEventListener("htmx:afterSettle", markLiveErrors);
 
+// An element marked data-aborts="<selector>" re-renders what the matching elements' answers would go into:
+// when it sends its request, theirs still on the way are aborted, so that they never land after it (the
+// instant quote: a new agency or a new shift row makes the live panel's pending answer stale).
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var source = event.detail && event.detail.elt;
+  var selector = source && source.getAttribute && source.getAttribute("data-aborts");
+  if (selector) {
+    document.querySelectorAll(selector).forEach(function (stale) {
+      htmx.trigger(stale, "htmx:abort");
+    });
+  }
+});
+
 // htmx does not swap error answers (4xx/5xx other than 422): say what happened in the flash region
 // instead of leaving the page silently unchanged.
 var ERROR_MESSAGES = {
