@@ -3,7 +3,7 @@
 How the states are found (what a test gets is described in tests/support/plugin.py):
 
 * a small init script marks the document (``data-axe-pending`` on ``<html>``) at every page load and
-  every settled htmx swap;
+  every htmx swap;
 * a Playwright locator handler on that mark runs before the test's next action on the page: it waits
   for the page to be still (no htmx request, swap or CSS transition under way), clears the mark and
   runs axe; ``page.goto`` (``reload``, ``go_back``, ``go_forward``) does the same before returning;
@@ -41,7 +41,7 @@ MARK_STATES = """
   const mark = (why) => document.documentElement && document.documentElement.setAttribute("data-axe-pending", why);
   const name = (el) => el && el.id ? "#" + el.id : (el && el.tagName ? el.tagName.toLowerCase() : "?");
   window.addEventListener("load", () => mark("load"));
-  document.addEventListener("htmx:afterSettle", (e) => mark("swap into " + name(e.detail && e.detail.target)));
+  document.addEventListener("htmx:afterSwap", (e) => mark("swap into " + name(e.detail && e.detail.target)));
   document.addEventListener("htmx:historyRestore", () => mark("history restore"));
 })();
 """
@@ -146,9 +146,12 @@ class AccessibilityAudit:
         return found
 
     def check_pending(self) -> None:
-        """Check every watched page still marked (the states the test body ended on)."""
+        """Check every watched page still marked (the states the test body ended on), once still."""
         for page in list(self._pages):
-            if not page.is_closed() and page.locator(f"html[{PENDING}]").count():
+            if page.is_closed() or not page.url.startswith(("http://", "https://")):
+                continue
+            self._wait_until_quiet(page)  # a swap may still be settling
+            if page.locator(f"html[{PENDING}]").count():
                 self._check_marked(page)
 
     def assert_clean(self) -> None:

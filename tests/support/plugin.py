@@ -22,7 +22,7 @@ Fixtures (scope):
 Accessibility, automatic for every browser test (tests.support.a11y; nothing to call):
   axe-core (node_modules/axe-core, pinned in package.json beside htmx) checks every page of
   browser_context, so of every ``page``, with the rules tagged wcag2a, wcag2aa, wcag21aa and
-  best-practice: each page load (``page.goto`` checks before it returns) and each settled htmx
+  best-practice: each page load (``page.goto`` checks before it returns) and each htmx
   swap, before the test's next action (click, fill, press...; or an assertion that has to wait),
   and the state the test ends on. Any violation fails the test once its body has run, naming the
   state, the rule, the elements and axe's advice, with a screenshot
