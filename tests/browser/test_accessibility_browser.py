@@ -188,6 +188,7 @@ def test_a_live_preview_error_names_and_marks_its_field(page, users, agencies, w
     assert "Shift 1, Officers" in said[-1], said
     screenshot(f"a11y-{where}-live-error")
 
+    settled(page)  # fill() sends input and change: the second answer replaces the panel (and its link) once more
     panel.get_by_role("link", name=re.compile("Shift 1, Officers")).focus()
     page.keyboard.press("Enter")
     expect(officers).to_be_focused()  # the message takes keyboard users to the field
