@@ -25,7 +25,7 @@ NPM_STAMP := node_modules/.detail-desk-installed
 help:
 	@echo "make install     virtualenv + pip install -e .[dev] (again only when pyproject.toml changes)"
 	@echo "make run         migrate, seed demo data, serve on http://127.0.0.1:$(PORT)/ (PORT=...)"
-	@echo "make test-deps   apt: $(APT_PACKAGES); npm ci (pinned htmx for the browser tests)"
+	@echo "make test-deps   apt: $(APT_PACKAGES); npm ci (pinned htmx and axe-core for the browser tests)"
 	@echo "make test        whole suite on SQLite, then the database tests again on PostgreSQL"
 	@echo "make lint        ruff check ."
 	@echo "make bench       run benchmarks/*.py"
@@ -89,7 +89,8 @@ apt-deps:
 
 npm-deps: $(NPM_STAMP)
 
-# npm ci installs exactly the lockfile (htmx.org, the same version as the app's HTMX_URL);
+# npm ci installs exactly the lockfile (htmx.org, the same version as the app's HTMX_URL; axe-core,
+# which the browser tests run on every page state);
 # skipped while node_modules is newer than package.json and the lockfile.
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

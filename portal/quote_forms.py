@@ -462,6 +462,24 @@ def engine_errors_by_field(errors: list[dict], card: RateCard, rows: list[int]) 
     return out
 
 
+def field_labels(card: RateCard, names) -> dict[str, str]:
+    """Words naming each form field, for a message shown away from the form (``shifts-0-end`` -> "Shift 1, End")."""
+    shift_form, quote_form = form_classes(card)
+
+    def label(form_class, key: str) -> str:
+        unbound = getattr(form_class, key, None)  # every field here is built with its label first
+        return unbound.args[0] if unbound is not None and unbound.args else key.replace("_", " ").capitalize()
+
+    labels = {}
+    for name in names:
+        row = _ROW_KEY.match(name)
+        if row:
+            labels[name] = f"Shift {int(row.group(1)) + 1}, {label(shift_form, row.group(2))}"
+        else:
+            labels[name] = label(quote_form, name)
+    return labels
+
+
 @dataclass
 class Preview:
     """What the quote panel shows: the quote, or what is still missing, or what is wrong."""
@@ -472,6 +490,7 @@ class Preview:
     field_errors: dict[str, list[str]] = field(default_factory=dict)
     body: dict[str, Any] | None = None  # the request body that was priced
     needs: dict[str, str] = field(default_factory=dict)  # empty field name -> what to enter (with `missing`)
+    labels: dict[str, str] = field(default_factory=dict)  # field_errors' field name -> words naming the field
 
     @property
     def blocked(self) -> bool:
@@ -500,7 +519,8 @@ def preview(
 
     read_back = read(formdata, card, rows)
     if read_back.errors:
-        return Preview(None, read_back.missing, [], read_back.errors, needs=read_back.needs)
+        return Preview(None, read_back.missing, [], read_back.errors, needs=read_back.needs,
+                       labels=field_labels(card, read_back.errors))
     if read_back.missing or not read_back.body["shifts"]:
         missing = read_back.missing or ["Add a shift: its date, start and end, and how many officers."]
         return Preview(None, missing, needs=read_back.needs)
@@ -511,5 +531,5 @@ def preview(
         priced = quoting.price_with(card, body, now=now)
     except quoting.QuoteInputError as e:
         errors = engine_errors_by_field(e.errors, card, read_back.rows)
-        return Preview(None, [], errors.pop("", []), errors, body)
+        return Preview(None, [], errors.pop("", []), errors, body, labels=field_labels(card, errors))
     return Preview(priced.to_dict(), body=body)

@@ -647,7 +647,7 @@ def test_preview_is_200_with_what_is_missing_or_wrong(client, employer):
     response = preview(client, bid, "shifts", {"shifts-0-date": day("kcpd")})
     assert response.status_code == 200 and "needs a start time" in response.get_data(as_text=True)
     response = preview(client, bid, "shifts", {**shift("kcpd", end="17:00", end_date=day("kcpd"))})
-    assert response.status_code == 200 and "Fix the fields marked" in response.get_data(as_text=True)
+    assert response.status_code == 200 and 'href="#shifts-0-end">Shift 1, End</a>' in response.get_data(as_text=True)
     response = preview(client, bid, "shifts", {"shifts-0-date": "garbage", "shifts-0-officers": "x" * 50})
     assert response.status_code == 200
 
