@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
-from portal import cards, quoting
+from portal import cards, clock, quoting
 from portal.extensions import csrf, db, limiter
 from portal.models import Agency
 
@@ -32,7 +31,7 @@ def create_quote():
     except (ValueError, UnicodeDecodeError) as e:
         return _errors([{"field": None, "message": f"The body is not valid JSON: {e}"}])
     try:
-        priced = quoting.price(data, now=datetime.now(UTC))
+        priced = quoting.price(data, now=clock.now())
     except quoting.QuoteInputError as e:
         return _errors(e.errors)
     return priced.to_dict()
