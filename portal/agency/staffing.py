@@ -8,6 +8,7 @@ limit) is shown beside the field it is about, with 422; one about the booking's 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import flash, request, url_for
@@ -71,7 +72,7 @@ def work_context(booking, card: RateCard, *, overrides: dict[str, Any] | None = 
         "unfilled_forms": unfilled_forms, "note_form": note_form, "notes": attendance.notes_of(booking),
         "plain_form": forms.DiscardForm(), "now": now, "overdue": {
             b.shift.id for b in boards if b.shift.state == ShiftState.ACTIVE and b.shift.closed_at is None
-            and (now - b.shift.ends_at).days >= CLOSE_OUT_DAYS},
+            and now - b.shift.ends_at > timedelta(days=CLOSE_OUT_DAYS)},
     }
 
 
@@ -106,6 +107,9 @@ def assign(booking_id: int, shift_id: int):
         assignments.assign(booking, shift_id, form.position.data, int(officer), current_user)
     except lifecycle.Refused as e:
         db.session.rollback()
+        if booking.status not in assignments.STAFFING:  # no staffing form on the page: say it at the top
+            flash(str(e), "error")
+            return _back(booking)
         form.officer.errors = [str(e)]
         return detail(booking, status=422, overrides={prefix: form})
     flash("Officer assigned.", "success")

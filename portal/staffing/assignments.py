@@ -45,6 +45,9 @@ HOLDING = tuple(s for s in BookingStatus if s not in (BookingStatus.DRAFT, Booki
                                                      BookingStatus.CANCELLED, BookingStatus.UNFILLED))
 
 
+STAFFING = (*LIVE, BookingStatus.IN_PROGRESS)  # officers are assigned while the booking is in one of these
+
+
 class Position(NamedTuple):
     """One position of a shift: its rank, whether it has a vehicle, and its seat among the positions alike."""
 

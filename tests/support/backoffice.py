@@ -7,20 +7,31 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from portal import accounts, cards
 from portal.bookings import lifecycle
 from portal.extensions import db
-from portal.models import ApprovalStatus, Booking, BookingStatus, Officer
+from portal.models import ApprovalStatus, Booking, BookingStatus, Officer, Payment, PaymentStatus
 from portal.staffing import roster
 from tests.conftest import csrf_token_from
-from tests.support.payments import VISA, submit_with_card
+from tests.support.payments import VISA, authenticate, submit_with_card
 from tests.support.wizard import ZONES, walk_to_review
 
 
 def paid_booking(client, line, slug: str = "kcpd", *, number: str = VISA, **walk) -> Booking:
-    """An employer's request walked through the wizard, submitted and its deposit paid with ``number``."""
+    """An employer's request walked through the wizard, submitted and its deposit paid with ``number`` (the
+    bank's check completed when the card asks for one)."""
     bid = walk_to_review(client, slug, **walk)
     submit_with_card(client, line, bid, number)
+    deposit = db.session.scalar(select(Payment).where(Payment.booking_id == bid))
+    if deposit is not None and deposit.status == PaymentStatus.REQUIRES_ACTION:
+        page = f"/employer/requests/{bid}"
+        token = csrf_token_from(client.get(page).get_data(as_text=True))
+        secret = client.post(f"{page}/payments/{deposit.id}/secret", headers={"X-CSRFToken": token}).get_json()
+        authenticate(line, secret["client_secret"], success=True)
+        client.post(f"{page}/payments/{deposit.id}/authenticated", data={"csrf_token": token})
+    db.session.expire_all()
     booking = db.session.get(Booking, bid)
     assert booking.status == BookingStatus.SUBMITTED, booking.status
     return booking
