@@ -272,3 +272,49 @@ def test_closing_one_of_two_shifts_leaves_the_booking_in_progress(client, employ
     invoice = db.session.scalar(select(Invoice).where(Invoice.booking_id == booking.id))
     assert invoice.total_cents == booking.total_cents  # worked exactly as booked: the quote
     assert booking.status in (BookingStatus.PAID, BookingStatus.REFUNDED)
+
+
+def test_a_balance_charge_whose_answer_is_lost_is_settled_once_by_reconcile(client, employer, desk, coordinator,
+                                                                           stripe_line, agencies, clock, runner):
+    booking = wvc_five_officers(client, desk, coordinator, stripe_line, agencies, clock)
+    work_it(desk, booking, clock)
+    stripe_line.lose_answer("POST", "/v1/payment_intents")  # charged at Stripe; the answer never comes back
+    close(desk, booking, booking.shifts[0].id)
+    [pending] = balance_payments(booking)
+    assert (pending.status, pending.failure_code) == (PaymentStatus.PENDING, "unreachable")
+    assert refreshed(booking).status == BookingStatus.INVOICED
+    assert runner.invoke(args=["payments", "reconcile"]).exit_code == 0
+    assert [p.status for p in balance_payments(booking)] == [PaymentStatus.SUCCEEDED]
+    assert refreshed(booking).status == BookingStatus.PAID
+    customer = refreshed(booking).organisation.stripe_customer_id
+    assert len([pi for pi in sdk(stripe_line).v1.payment_intents.list({"limit": 100}).data
+                if pi.customer == customer and pi.amount == BALANCE]) == 1  # looked up, not charged again
+
+
+@pytest.mark.parametrize("slug", ["kcpd"])
+def test_the_last_open_shift_found_unfillable_invoices_the_booking(client, employer, desk, coordinator, stripe_line,
+                                                                   agencies, clock, slug):
+    two = {**shift("kcpd", 0, days=10, officers="1"), **shift("kcpd", 1, days=12, officers="1")}
+    booking = approved_booking(client, stripe_line, coordinator, shifts=two)
+    [ana] = hire(agencies["kcpd"], ("Ana Diaz", "101", "officer"))
+    first, second = booking.shifts
+    assign(desk, booking, first.id, "officer:n:1", ana)
+    zone = booking.agency.zone
+    clock.travel_to(first.ends_at)
+    record(desk, booking, seats(booking)[0].id, first.starts_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+           first.ends_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"))
+    close(desk, booking, first.id)
+    assert refreshed(booking).status == BookingStatus.IN_PROGRESS
+    page = f"/agency/bookings/{booking.id}"
+    from tests.conftest import post_form
+
+    post_form(desk, f"{page}/shifts/{second.id}/unfilled", {f"unfilled-{second.id}-reason": "Nobody is free."},
+              page=page)
+    # KCPD, 1 officer 18:00-23:00 on each: $190.00 a shift, deposit 2 x 3 h x $38.00 = $228.00
+    booking = refreshed(booking)
+    assert booking.status == BookingStatus.PAID
+    refunds = db.session.scalars(select(Refund).where(Refund.booking_id == booking.id)).all()
+    assert [(r.reason, r.amount_cents) for r in refunds] == [("unfilled", 11400)]  # the second shift's share
+    invoice = db.session.scalar(select(Invoice).where(Invoice.booking_id == booking.id))
+    assert (invoice.total_cents, invoice.deposit_applied_cents, invoice.balance_cents) == (19000, 11400, 7600)
+    assert [(p.amount_cents, p.status) for p in balance_payments(booking)] == [(7600, PaymentStatus.SUCCEEDED)]
