@@ -78,13 +78,15 @@ INVOICE_FIELDS = ("quote_request", "attendance", "deposit_held_cents")
 
 
 @dataclass(frozen=True)
-class PricedSettlement:
+class Answer:
+    """What ``flask cancellation`` or ``flask invoice`` prints: the agency and card version, and the result."""
+
     agency: Agency
     version: RateCardVersion
-    settlement: Settlement
+    result: Settlement | Invoice
 
     def to_dict(self) -> dict[str, Any]:
-        return {"agency": self.agency.slug, "rate_card_version": self.version.version, **self.settlement.to_dict()}
+        return {"agency": self.agency.slug, "rate_card_version": self.version.version, **self.result.to_dict()}
 
 
 def _check_input(data: Any, fields: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -102,7 +104,7 @@ def _check_input(data: Any, fields: tuple[str, ...]) -> list[dict[str, Any]]:
     return errors
 
 
-def settle(data: Any, *, now: datetime) -> PricedSettlement:
+def settle(data: Any, *, now: datetime) -> Answer:
     """The ``flask cancellation`` input (pricing spec section 10) settled with the agency's current card.
     Raises QuoteInputError naming every bad field (the request's own as ``quote_request.<field>``)."""
     errors = _check_input(data, SETTLE_FIELDS)
@@ -119,28 +121,12 @@ def settle(data: Any, *, now: datetime) -> PricedSettlement:
         errors.append({"field": "approved", "message": "true or false"})
     if errors:
         raise QuoteInputError(errors)
-    body = data["quote_request"]
-    agency, version = agency_with_card(body.get("agency"))
-    card = cards.card_of(version)
-    try:
-        result = settlement.settle(body, card, at=at, now=now, approved=approved,
-                                   deposit_held=data.get("deposit_held_cents"), cancel=data.get("cancel"))
-    except RequestError as e:
-        raise _input_error(e, SETTLE_FIELDS) from None
-    return PricedSettlement(agency, version, result)
+    return _answer(data, SETTLE_FIELDS, lambda body, card: settlement.settle(
+        body, card, at=at, now=now, approved=approved, deposit_held=data.get("deposit_held_cents"),
+        cancel=data.get("cancel")))
 
 
-@dataclass(frozen=True)
-class PricedInvoice:
-    agency: Agency
-    version: RateCardVersion
-    invoice: Invoice
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.invoice.to_dict()
-
-
-def invoice(data: Any, *, now: datetime) -> PricedInvoice:
+def invoice(data: Any, *, now: datetime) -> Answer:
     """The ``flask invoice`` input (pricing spec section 10): the booking's request body as it stands, the
     attendance of each shift and the deposit held, invoiced with the agency's current card by the code of the
     back office's close-out. Raises QuoteInputError naming every bad field."""
@@ -149,16 +135,23 @@ def invoice(data: Any, *, now: datetime) -> PricedInvoice:
         errors.append({"field": "attendance", "message": "one list of records per shift"})
     if errors:
         raise QuoteInputError(errors)
+
+    def compute(body: dict[str, Any], card: RateCard) -> Invoice:
+        q = quote(parse_request(body, card, now=now), card)
+        return invoicing.invoice(q, invoicing.parse_attendance(data["attendance"], card, q),
+                                 data.get("deposit_held_cents"))
+
+    return _answer(data, INVOICE_FIELDS, compute)
+
+
+def _answer(data: dict[str, Any], fields: tuple[str, ...], compute) -> Answer:
+    """``compute(request body, the agency's current card)``, its refusals named as the command's fields."""
     body = data["quote_request"]
     agency, version = agency_with_card(body.get("agency"))
-    card = cards.card_of(version)
     try:
-        q = quote(parse_request(body, card, now=now), card)
-        result = invoicing.invoice(q, invoicing.parse_attendance(data["attendance"], card, q),
-                                   data.get("deposit_held_cents"))
+        return Answer(agency, version, compute(body, cards.card_of(version)))
     except RequestError as e:
-        raise _input_error(e, INVOICE_FIELDS) from None
-    return PricedInvoice(agency, version, result)
+        raise _input_error(e, fields) from None
 
 
 def _input_error(e: RequestError, fields: tuple[str, ...]) -> QuoteInputError:

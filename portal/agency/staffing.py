@@ -84,6 +84,18 @@ def _board(booking, shift_id: int) -> ShiftBoard:
     return found
 
 
+def _refused(booking, e: Exception, form, prefix: str, anchor: str = ""):
+    """A refused entry: its messages beside the form's fields (422), or a refusal of the booking's state at the
+    top of the page."""
+    db.session.rollback()
+    if isinstance(e, attendance.EntryError):
+        for name, message in e.errors.items():
+            form[name].errors = [message]
+        return detail(booking, status=422, overrides={prefix: form})
+    flash(str(e), "error")
+    return _back(booking, anchor)
+
+
 def _back(booking, anchor: str = ""):
     return see_other(url_for("agency.booking", booking_id=booking.id) + (f"#{anchor}" if anchor else ""))
 
@@ -144,15 +156,8 @@ def record_attendance(booking_id: int, assignment_id: int):
         entry = attendance.record(booking, assignment_id, current_user, clock_in=form.clock_in.data,
                                   clock_out=form.clock_out.data, note=form.note.data or "", absent=absent,
                                   now=clock.now())
-    except attendance.EntryError as e:
-        db.session.rollback()
-        for name, message in e.errors.items():
-            form[name].errors = [message]
-        return detail(booking, status=422, overrides={prefix: form})
-    except lifecycle.Refused as e:
-        db.session.rollback()
-        flash(str(e), "error")
-        return _back(booking)
+    except (attendance.EntryError, lifecycle.Refused) as e:
+        return _refused(booking, e, form, prefix)
     flash("Recorded: did not come." if entry.clock_in is None else "Attendance recorded.", "success")
     return _back(booking, f"shift-{entry.assignment.shift_id}")
 
@@ -227,15 +232,8 @@ def add_note(booking_id: int):
     try:
         attendance.add_note(booking, current_user, body=form.body.data or "", upload=form.file.data,
                             shift_id=int(shift) if shift.isascii() and shift.isdigit() and len(shift) < 12 else None)
-    except attendance.EntryError as e:
-        db.session.rollback()
-        for name, message in e.errors.items():
-            form[name].errors = [message]
-        return detail(booking, status=422, overrides={"note": form})
-    except lifecycle.Refused as e:
-        db.session.rollback()
-        flash(str(e), "error")
-        return _back(booking, "notes")
+    except (attendance.EntryError, lifecycle.Refused) as e:
+        return _refused(booking, e, form, "note", "notes")
     flash("Field note added.", "success")
     return _back(booking, "notes")
 

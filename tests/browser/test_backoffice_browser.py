@@ -20,17 +20,11 @@ from portal.models import Booking, BookingStatus, Invoice, Payment
 from tests.staffing.test_closeout import BALANCE, DEPOSIT, TOTAL, WVC
 from tests.support.backoffice import hire, local
 from tests.support.browser import SCREENSHOT_DIR, htmx_fulfilment, install_routes, log_in, type_card
-from tests.support.clock import Clock
 from tests.support.payments import VISA, sdk
 from tests.support.stripe import stripe_config
 from tests.support.wizard import shift, url, walk_to_review
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

@@ -126,41 +126,38 @@ def test_the_tiers_of_the_whole_shift_stay_as_quoted():
             assert {ln.rate_cents for ln in invoice(q, att).shifts[0].lines} == {rate}, (submitted, clock_in)
 
 
+def booked(slug: str, submitted: str, start: str, end: str, officers: int = 1):
+    """A seed card and its quote of one shift."""
+    card = load_seed_card(slug)
+    body = {"submitted_at": submitted, "shifts": [{"start": start, "end": end, "officers": officers}]}
+    return card, quote(parse_request(body, card, now=NOW), card)
+
+
+def worked_lines(card, q, clock_in: str, clock_out: str) -> list[tuple[str, int]]:
+    """(tier, minutes) of the invoice lines of one officer's attendance on the first shift."""
+    att = parse_attendance([[{"rank": "officer", "clock_in": clock_in, "clock_out": clock_out}]], card, q)
+    return [(ln.tier, ln.minutes) for ln in invoice(q, att).shifts[0].lines]
+
+
 def test_holiday_minutes_are_those_of_the_dates_worked():
     """A shift booked on 3 July that runs past midnight into Independence Day bills the minutes after midnight
     at the holiday rate, and one clocked out at 23:30 none."""
-    wvc = load_seed_card("west-valley-city")
-    body = {"submitted_at": "2026-06-01T09:00", "shifts": [{"start": "2026-07-03T20:00", "end": "2026-07-03T23:59",
-                                                            "officers": 1}]}
-    q = quote(parse_request(body, wvc, now=NOW), wvc)
-    late = parse_attendance([[{"rank": "officer", "clock_in": "2026-07-03T20:00", "clock_out": "2026-07-04T01:00"}]],
-                            wvc, q)
-    assert [(ln.tier, ln.minutes) for ln in invoice(q, late).shifts[0].lines] == [("regular", 240),
-                                                                                 ("holiday", 60)]
-    early = parse_attendance([[{"rank": "officer", "clock_in": "2026-07-03T20:00",
-                                "clock_out": "2026-07-03T23:30"}]], wvc, q)
+    wvc, q = booked("west-valley-city", "2026-06-01T09:00", "2026-07-03T20:00", "2026-07-03T23:59")
+    assert worked_lines(wvc, q, "2026-07-03T20:00", "2026-07-04T01:00") == [("regular", 240), ("holiday", 60)]
     # released early at West Valley City: the full 239 scheduled minutes, all on 3 July
-    assert [(ln.tier, ln.minutes) for ln in invoice(q, early).shifts[0].lines] == [("regular", 239)]
+    assert worked_lines(wvc, q, "2026-07-03T20:00", "2026-07-03T23:30") == [("regular", 239)]
 
 
 def test_nobody_worked_bills_nothing():
-    tucson = load_seed_card("tucson")
-    body = {"submitted_at": "2026-11-01T09:00", "shifts": [{"start": "2026-12-05T08:00", "end": "2026-12-05T12:00",
-                                                            "officers": 2}]}
-    q = quote(parse_request(body, tucson, now=NOW), tucson)
+    _, q = booked("tucson", "2026-11-01T09:00", "2026-12-05T08:00", "2026-12-05T12:00", officers=2)
     inv = invoice(q, [[]], deposit_held=q.deposit_cents)
     assert (inv.total_cents, inv.shifts[0].lines, inv.balance_cents) == (0, (), -q.deposit_cents)
 
 
 def test_the_elapsed_minutes_are_billed_across_a_daylight_saving_change():
     """Denver falls back on 2026-11-01 at 02:00: 00:00-04:00 on the wall clock is 5 hours of work."""
-    wvc = load_seed_card("west-valley-city")
-    body = {"submitted_at": "2026-10-01T09:00", "shifts": [{"start": "2026-11-01T00:00", "end": "2026-11-01T04:00",
-                                                            "officers": 1}]}
-    q = quote(parse_request(body, wvc, now=NOW), wvc)
-    att = parse_attendance([[{"rank": "officer", "clock_in": "2026-11-01T00:00", "clock_out": "2026-11-01T04:00"}]],
-                           wvc, q)
-    assert [ln.minutes for ln in invoice(q, att).shifts[0].lines] == [300]
+    wvc, q = booked("west-valley-city", "2026-10-01T09:00", "2026-11-01T00:00", "2026-11-01T04:00")
+    assert worked_lines(wvc, q, "2026-11-01T00:00", "2026-11-01T04:00") == [("regular", 300)]
 
 
 BOOKED = {"submitted_at": "2026-11-01T09:00", "shifts": [{"start": "2026-12-05T18:00", "end": "2026-12-05T23:00",
@@ -198,13 +195,9 @@ def test_attendance_that_does_not_fit_the_booking_is_refused(attendance, field, 
 
 
 def test_a_clock_time_the_clocks_skip_is_refused():
-    wvc = load_seed_card("west-valley-city")
-    body = {"submitted_at": "2027-03-01T09:00", "shifts": [{"start": "2027-03-14T00:00", "end": "2027-03-14T05:00",
-                                                            "officers": 1}]}
-    q = quote(parse_request(body, wvc, now=NOW), wvc)
+    wvc, q = booked("west-valley-city", "2027-03-01T09:00", "2027-03-14T00:00", "2027-03-14T05:00")
     with pytest.raises(RequestError) as refused:
-        parse_attendance([[{"rank": "officer", "clock_in": "2027-03-14T02:30", "clock_out": "2027-03-14T05:00"}]],
-                         wvc, q)
+        worked_lines(wvc, q, "2027-03-14T02:30", "2027-03-14T05:00")
     assert refused.value.errors[0].field == "attendance[0][0].clock_in"
     assert "does not exist" in refused.value.errors[0].message
 

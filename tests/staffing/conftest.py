@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.clock import Clock
 from tests.support.stripe import stripe_config
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

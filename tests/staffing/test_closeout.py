@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Assignment, Booking, BookingStatus, Invoice, Payment, PaymentStatus, Refund
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, post_form
 from tests.support.backoffice import approved_booking, assign, close, hire, local, page_of, record
 from tests.support.payments import (
     DECLINED_AT_CHARGE,
@@ -247,31 +247,41 @@ def test_shifts_not_closed_out_within_7_days_are_flagged(client, employer, desk,
         as_text=True)
 
 
+def first_of_two_worked(client, desk, coordinator, line, agencies, clock, *, staff_second: bool) -> Booking:
+    """KCPD, one officer on each of two evenings 18:00-23:00 ($190.00 a shift, deposit 2 x 3 h x $38.00): the
+    first worked as booked and closed out."""
+    two = {**shift("kcpd", 0, days=10, officers="1"), **shift("kcpd", 1, days=12, officers="1")}
+    booking = approved_booking(client, line, coordinator, shifts=two)
+    [ana] = hire(agencies["kcpd"], ("Ana Diaz", "101", "officer"))
+    for s in booking.shifts[:2 if staff_second else 1]:
+        assign(desk, booking, s.id, "officer:n:1", ana)
+    work_as_booked(desk, booking, 0, clock)
+    assert refreshed(booking).status == BookingStatus.IN_PROGRESS
+    return refreshed(booking)
+
+
+def work_as_booked(desk, booking, index: int, clock) -> None:
+    """The officer of shift ``index`` works it exactly as booked, and it is closed out."""
+    s = booking.shifts[index]
+    zone = booking.agency.zone
+    clock.travel_to(s.ends_at)
+    [a] = [a for a in seats(booking) if a.shift_id == s.id]
+    record(desk, booking, a.id, s.starts_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+           s.ends_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"))
+    close(desk, booking, s.id)
+
+
 @pytest.mark.parametrize("slug", ["kcpd"])
 def test_closing_one_of_two_shifts_leaves_the_booking_in_progress(client, employer, desk, coordinator, stripe_line,
                                                                   agencies, clock, slug):
-    two = {**shift("kcpd", 0, days=10, officers="1"), **shift("kcpd", 1, days=12, officers="1")}
-    booking = approved_booking(client, stripe_line, coordinator, shifts=two)
-    [ana] = hire(agencies["kcpd"], ("Ana Diaz", "101", "officer"))
-    first, second = booking.shifts
-    assign(desk, booking, first.id, "officer:n:1", ana)
-    assign(desk, booking, second.id, "officer:n:1", ana)
-    zone = booking.agency.zone
-    clock.travel_to(first.ends_at)
-    a1, a2 = seats(booking)
-    record(desk, booking, a1.id, first.starts_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
-           first.ends_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"))
-    close(desk, booking, first.id)
-    assert refreshed(booking).status == BookingStatus.IN_PROGRESS
+    booking = first_of_two_worked(client, desk, coordinator, stripe_line, agencies, clock,
+                                  staff_second=True)
     assert db.session.scalar(select(Invoice).where(Invoice.booking_id == booking.id)) is None
-    clock.travel_to(second.ends_at)
-    record(desk, booking, a2.id, second.starts_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
-           second.ends_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"))
-    close(desk, booking, second.id)
+    work_as_booked(desk, booking, 1, clock)
     booking = refreshed(booking)
     invoice = db.session.scalar(select(Invoice).where(Invoice.booking_id == booking.id))
-    assert invoice.total_cents == booking.total_cents  # worked exactly as booked: the quote
-    assert booking.status in (BookingStatus.PAID, BookingStatus.REFUNDED)
+    assert invoice.total_cents == booking.total_cents == 38000  # worked exactly as booked: the quote
+    assert booking.status == BookingStatus.PAID  # $380.00 less the $228.00 deposit charged
 
 
 def test_a_balance_charge_whose_answer_is_lost_is_settled_once_by_reconcile(client, employer, desk, coordinator,
@@ -294,23 +304,11 @@ def test_a_balance_charge_whose_answer_is_lost_is_settled_once_by_reconcile(clie
 @pytest.mark.parametrize("slug", ["kcpd"])
 def test_the_last_open_shift_found_unfillable_invoices_the_booking(client, employer, desk, coordinator, stripe_line,
                                                                    agencies, clock, slug):
-    two = {**shift("kcpd", 0, days=10, officers="1"), **shift("kcpd", 1, days=12, officers="1")}
-    booking = approved_booking(client, stripe_line, coordinator, shifts=two)
-    [ana] = hire(agencies["kcpd"], ("Ana Diaz", "101", "officer"))
-    first, second = booking.shifts
-    assign(desk, booking, first.id, "officer:n:1", ana)
-    zone = booking.agency.zone
-    clock.travel_to(first.ends_at)
-    record(desk, booking, seats(booking)[0].id, first.starts_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
-           first.ends_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"))
-    close(desk, booking, first.id)
-    assert refreshed(booking).status == BookingStatus.IN_PROGRESS
+    booking = first_of_two_worked(client, desk, coordinator, stripe_line, agencies, clock, staff_second=False)
+    second = booking.shifts[1]
     page = f"/agency/bookings/{booking.id}"
-    from tests.conftest import post_form
-
     post_form(desk, f"{page}/shifts/{second.id}/unfilled", {f"unfilled-{second.id}-reason": "Nobody is free."},
               page=page)
-    # KCPD, 1 officer 18:00-23:00 on each: $190.00 a shift, deposit 2 x 3 h x $38.00 = $228.00
     booking = refreshed(booking)
     assert booking.status == BookingStatus.PAID
     refunds = db.session.scalars(select(Refund).where(Refund.booking_id == booking.id)).all()

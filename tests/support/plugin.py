@@ -19,6 +19,7 @@ Fixtures (scope):
   stripe_line (function)       the proxy in front of it (StripeLine), its rules and counts reset for each
                                test; ``stripe_config(stripe_line)`` is the portal's settings for it. The
                                browser context lets the line's origin through (Stripe.js comes from it).
+  clock (function)             a clock a test can move (tests.support.clock.Clock), for the app's ``CLOCK``.
 
 Needs from the conftest: ``app``, a Flask app whose database already exists.
 """
@@ -32,6 +33,7 @@ import pytest
 
 from tests.support.browser import htmx_fulfilment, install_routes, launch
 from tests.support.browser import screenshot as save_screenshot
+from tests.support.clock import Clock
 from tests.support.live_server import LiveServer
 from tests.support.postgres import PostgresServer
 from tests.support.stripe import LocalStripe, StripeLine
@@ -89,6 +91,11 @@ def stripe_line(_stripe_line: StripeLine) -> Iterator[StripeLine]:
     _stripe_line.reset()
     yield _stripe_line
     _stripe_line.reset()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
 # -- Browser -------------------------------------------------------------------
