@@ -458,7 +458,8 @@ def submit(booking_id: int):
         flash(f"Draft {booking.reference} was discarded, so it was not submitted.", "info")
         return see_other(url_for("employer.dashboard"))
     if done:
-        flash(f"Request {booking.reference} was recorded.", "success")
+        flash(f"Request {booking.reference} was sent to {booking.agency.short_name}. Next: the deposit, then the "
+              "agency's review.", "success")
     if booking.status == BookingStatus.AWAITING_DEPOSIT and payments.client.enabled() and (
             form.setup_intent.data or current_user.organisation.payment_method_id):
         # the deposit, with the card just confirmed or the saved one (also for a second click or another

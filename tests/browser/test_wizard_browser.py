@@ -263,11 +263,11 @@ def test_full_wizard_with_a_live_quote(page, app, agencies, users, network_guard
     page.get_by_role("button", name="Submit request").click()
     expect(page.get_by_test_id("booking-status")).to_have_text("Awaiting deposit")
     expect(page.locator("#flash")).to_contain_text("was sent to")
-    expect(page.get_by_test_id("timeline")).to_contain_text("Submitted to")
+    expect(page.get_by_test_id("timeline")).to_contain_text("Submitted with a quote of")
     screenshot(f"wizard-{slug}-6-submitted")
 
-    page.get_by_role("link", name="My requests").first.click()
-    expect(page.get_by_test_id("submitted")).to_contain_text("Riverside Events Center")
+    page.get_by_role("link", name="My bookings").first.click()
+    expect(page.get_by_test_id("upcoming")).to_contain_text("Riverside Events Center")
     if slug == "kcpd":
         screenshot("wizard-dashboard")
 
