@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(rate_cards)
     app.cli.add_command(quote_command)
     app.cli.add_command(cancellation_command)
+    app.cli.add_command(invoice_command)
     app.cli.add_command(payments)
 
 
@@ -142,6 +143,24 @@ def cancellation_command(path: str, now_text: str | None) -> None:
 
     now = _now_option(now_text)
     _json_command(path, lambda data: quoting.settle(data, now=now).to_dict())
+
+
+@click.command("invoice")
+@click.argument("path")
+@click.option("--now", "now_text", help=_NOW_HELP)
+def invoice_command(path: str, now_text: str | None) -> None:
+    """The invoice of a worked booking (pricing spec sections 6 and 10) from FILE or -.
+
+    Input: {"quote_request": {...}, "attendance": [[{"rank": "officer", "clock_in": "...", "clock_out":
+    "...", "vehicle": false}, ...], ...], "deposit_held_cents": n}: the booking as it stands at close-out,
+    one list of records per shift (one per position worked), the deposit still held (default: the quote's).
+    Prints the lines per shift, the total, the deposit and the balance (positive: charged; negative:
+    refunded), computed by the code of the back office's close-out. Exit status as for ``quote``.
+    """
+    from portal import quoting
+
+    now = _now_option(now_text)
+    _json_command(path, lambda data: quoting.invoice(data, now=now).to_dict())
 
 
 @click.command("seed-demo")

@@ -1,7 +1,8 @@
 """Quote a request body (the JSON of ``POST /api/v1/quotes``) with the agency's current card.
 
 The API, ``flask quote`` and the wizard's live panel all come through here, so every price the
-portal shows is the one the engine computes from the same input.
+portal shows is the one the engine computes from the same input; ``flask cancellation`` and ``flask
+invoice`` read their inputs here too and price them with the code of the pages that do the same job.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from portal import cards
 from portal.extensions import db
 from portal.models import Agency, RateCardVersion
 from portal.pricing import Quote, RateCard, RequestError, parse_request, quote, settlement
+from portal.pricing import invoice as invoicing
+from portal.pricing.invoice import Invoice
 from portal.pricing.settlement import Settlement
 
 FIELD_EXCERPT = 80  # characters of a field path echoed back (an unknown key can be a megabyte long)
@@ -120,28 +123,40 @@ def price_with(card: RateCard, data: dict, *, now: datetime) -> Quote:
 
 
 SETTLE_FIELDS = ("quote_request", "at", "approved", "deposit_held_cents", "cancel")
+INVOICE_FIELDS = ("quote_request", "attendance", "deposit_held_cents")
 
 
 @dataclass(frozen=True)
-class PricedSettlement:
+class Answer:
+    """What ``flask cancellation`` or ``flask invoice`` prints: the agency and card version, and the result."""
+
     agency: Agency
     version: RateCardVersion
-    settlement: Settlement
+    result: Settlement | Invoice
 
     def to_dict(self) -> dict[str, Any]:
-        return {"agency": self.agency.slug, "rate_card_version": self.version.version, **self.settlement.to_dict()}
+        return {"agency": self.agency.slug, "rate_card_version": self.version.version, **self.result.to_dict()}
 
 
-def settle(data: Any, *, now: datetime) -> PricedSettlement:
-    """The ``flask cancellation`` input (pricing spec section 10) settled with the agency's current card.
-    Raises QuoteInputError naming every bad field (the request's own as ``quote_request.<field>``)."""
+def _check_input(data: Any, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The problems of a ``flask cancellation`` or ``flask invoice`` input that every such input can have:
+    not an object, unknown fields, no request body, a deposit that is not a number of cents."""
     if not isinstance(data, dict):
         raise QuoteInputError([{"field": None, "message": "The input must be a JSON object."}])
-    errors = [{"field": str(k)[:40], "message": f"unknown field (known: {', '.join(SETTLE_FIELDS)})"}
-              for k in data if k not in SETTLE_FIELDS]
-    body = data.get("quote_request")
-    if not isinstance(body, dict):
+    errors = [{"field": str(k)[:40], "message": f"unknown field (known: {', '.join(fields)})"}
+              for k in data if k not in fields]
+    if not isinstance(data.get("quote_request"), dict):
         errors.append({"field": "quote_request", "message": "the booking's request body, as for a quote"})
+    held = data.get("deposit_held_cents")
+    if held is not None and (not isinstance(held, int) or isinstance(held, bool) or held < 0):
+        errors.append({"field": "deposit_held_cents", "message": "a whole number of cents, at least 0"})
+    return errors
+
+
+def settle(data: Any, *, now: datetime) -> Answer:
+    """The ``flask cancellation`` input (pricing spec section 10) settled with the agency's current card.
+    Raises QuoteInputError naming every bad field (the request's own as ``quote_request.<field>``)."""
+    errors = _check_input(data, SETTLE_FIELDS)
     at = now
     if data.get("at") is not None:
         try:
@@ -153,24 +168,47 @@ def settle(data: Any, *, now: datetime) -> PricedSettlement:
     approved = data.get("approved", True)
     if not isinstance(approved, bool):
         errors.append({"field": "approved", "message": "true or false"})
-    held = data.get("deposit_held_cents")
-    if held is not None and (not isinstance(held, int) or isinstance(held, bool) or held < 0):
-        errors.append({"field": "deposit_held_cents", "message": "a whole number of cents, at least 0"})
     if errors:
         raise QuoteInputError(errors)
+    return _answer(data, SETTLE_FIELDS, lambda body, card: settlement.settle(
+        body, card, at=at, now=now, approved=approved, deposit_held=data.get("deposit_held_cents"),
+        cancel=data.get("cancel")))
+
+
+def invoice(data: Any, *, now: datetime) -> Answer:
+    """The ``flask invoice`` input (pricing spec section 10): the booking's request body as it stands, the
+    attendance of each shift and the deposit held, invoiced with the agency's current card by the code of the
+    back office's close-out. Raises QuoteInputError naming every bad field."""
+    errors = _check_input(data, INVOICE_FIELDS)
+    if not isinstance(data.get("attendance"), list):
+        errors.append({"field": "attendance", "message": "one list of records per shift"})
+    if errors:
+        raise QuoteInputError(errors)
+
+    def compute(body: dict[str, Any], card: RateCard) -> Invoice:
+        q = quote(parse_request(body, card, now=now), card)
+        return invoicing.invoice(q, invoicing.parse_attendance(data["attendance"], card, q),
+                                 data.get("deposit_held_cents"))
+
+    return _answer(data, INVOICE_FIELDS, compute)
+
+
+def _answer(data: dict[str, Any], fields: tuple[str, ...], compute) -> Answer:
+    """``compute(request body, the agency's current card)``, its refusals named as the command's fields."""
+    body = data["quote_request"]
     agency, version = agency_with_card(body.get("agency"))
-    card = cards.card_of(version)
     try:
-        result = settlement.settle(body, card, at=at, now=now, approved=approved, deposit_held=held,
-                                   cancel=data.get("cancel"))
+        return Answer(agency, version, compute(body, cards.card_of(version)))
     except RequestError as e:
-        raise QuoteInputError([{"field": _settle_field(err.field), "message": err.message}
-                               for err in e.errors]) from None
-    return PricedSettlement(agency, version, result)
+        raise _input_error(e, fields) from None
 
 
-def _settle_field(field: str | None) -> str | None:
-    """A field of the settlement input as it is named there (the request's own under ``quote_request``)."""
-    if field is None or field.split(".")[0].split("[")[0] in SETTLE_FIELDS:
-        return field
-    return f"quote_request.{field}"
+def _input_error(e: RequestError, fields: tuple[str, ...]) -> QuoteInputError:
+    """The fields of a command's input as they are named there (the request's own under ``quote_request``)."""
+    out = []
+    for err in e.errors:
+        name = err.field
+        if name is not None and name.split(".")[0].split("[")[0] not in fields:
+            name = f"quote_request.{name}"
+        out.append({"field": name, "message": err.message})
+    return QuoteInputError(out)

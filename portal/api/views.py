@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
-from portal import cards, quoting
+from portal import cards, clock, quoting
 from portal.extensions import csrf, db, limiter
 from portal.models import Agency
 
@@ -28,7 +27,7 @@ def _errors(errors: list[dict], status: int = 422):
 def create_quote():
     try:
         data = quoting.load_body(request.get_data(cache=False, as_text=False))
-        priced = quoting.price(data, now=datetime.now(UTC))
+        priced = quoting.price(data, now=clock.now())
     except quoting.QuoteInputError as e:
         return _errors(e.errors)
     return priced.to_dict()

@@ -1,12 +1,17 @@
-"""Post-order attachments: PDFs and images checked by their content, stored outside the web root."""
+"""Uploaded files: PDFs and images checked by their content, stored outside the web root under random names.
+
+Post-order attachments of a draft are kept here; the back office's field files (``portal.staffing.notes``) use
+the same checks, storage and download.
+"""
 
 from __future__ import annotations
 
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage
 
@@ -60,19 +65,7 @@ def add_attachment(booking: Booking, user: User, upload: FileStorage | None) -> 
         raise AttachmentError("Choose a file to attach.")
     if len(booking.attachments) >= MAX_ATTACHMENTS:
         raise AttachmentError(f"A request holds at most {MAX_ATTACHMENTS} files; remove one first.")
-    ext = PurePath(upload.filename.replace("\\", "/")).suffix.lower().lstrip(".")
-    expected = _EXTENSIONS.get(ext)
-    if expected is None:
-        raise AttachmentError("Attach a PDF or an image (PNG, JPEG, GIF or WebP).")
-    content = upload.stream.read(MAX_ATTACHMENT_BYTES + 1)
-    if len(content) > MAX_ATTACHMENT_BYTES:
-        raise AttachmentError(f"The file is larger than {_size(MAX_ATTACHMENT_BYTES)}. Please attach a smaller file.")
-    if not content:
-        raise AttachmentError("The file is empty.")
-    actual = sniff(content[:16])
-    if actual != expected:
-        raise AttachmentError(f"The file is named .{ext} but its content is not {_LABELS[expected]}.")
-    name = display_name(upload.filename, ext)
+    checked = read_upload(upload)
     # Writing the booking row first (its updated_at) locks it until commit, on both databases: PostgreSQL
     # holds the row lock, SQLite the one writer's lock (pysqlite starts the transaction at the first write,
     # so a SELECT ... FOR UPDATE would lock nothing there). A parallel upload waits here, then counts what
@@ -85,18 +78,59 @@ def add_attachment(booking: Booking, user: User, upload: FileStorage | None) -> 
     if db.session.scalar(count) >= MAX_ATTACHMENTS:
         db.session.rollback()
         raise AttachmentError(f"A request holds at most {MAX_ATTACHMENTS} files; remove one first.")
+    attachment = Attachment(
+        booking=booking, original_name=checked.name, stored_name=store(checked.content),
+        content_type=checked.content_type, size_bytes=len(checked.content), uploaded_by_id=user.id,
+    )
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment
+
+
+@dataclass(frozen=True)
+class Upload:
+    content: bytes
+    content_type: str  # what the content proves it is
+    name: str  # to show and to download it under
+
+
+def read_upload(upload: FileStorage) -> Upload:
+    """An uploaded PDF or image, its type checked by its first bytes against its name, at most
+    ``MAX_ATTACHMENT_BYTES``; raises ``AttachmentError`` with a sentence for the user."""
+    ext = PurePath(upload.filename.replace("\\", "/")).suffix.lower().lstrip(".")
+    expected = _EXTENSIONS.get(ext)
+    if expected is None:
+        raise AttachmentError("Attach a PDF or an image (PNG, JPEG, GIF or WebP).")
+    content = upload.stream.read(MAX_ATTACHMENT_BYTES + 1)
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise AttachmentError(f"The file is larger than {_size(MAX_ATTACHMENT_BYTES)}. Please attach a smaller file.")
+    if not content:
+        raise AttachmentError("The file is empty.")
+    actual = sniff(content[:16])
+    if actual != expected:
+        raise AttachmentError(f"The file is named .{ext} but its content is not {_LABELS[expected]}.")
+    return Upload(content, actual, display_name(upload.filename, ext))
+
+
+def store(content: bytes) -> str:
+    """Write ``content`` under a new random name in the upload folder (readable by the portal only)."""
     stored = secrets.token_hex(16)
     path = upload_dir() / stored
     with open(path, "xb") as out:
         out.write(content)
     path.chmod(0o600)
-    attachment = Attachment(
-        booking=booking, original_name=name, stored_name=stored, content_type=actual, size_bytes=len(content),
-        uploaded_by_id=user.id,
-    )
-    db.session.add(attachment)
-    db.session.commit()
-    return attachment
+    return stored
+
+
+def send_stored(stored_name: str, content_type: str, download_name: str) -> Response:
+    """A stored file as a download that no browser will run: private, not cached, sandboxed."""
+    path = upload_dir() / stored_name
+    if not path.is_file():
+        raise NotFound(stored_name)
+    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=download_name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def display_name(filename: str, ext: str) -> str:

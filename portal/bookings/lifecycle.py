@@ -46,6 +46,7 @@ __all__ = [
     "approve",
     "decide_cancellation",
     "decide_denial",
+    "owe_deposit_refunds",
     "owe_refund",
     "record_approval",
     "required_approvals",
@@ -144,7 +145,7 @@ def decide_denial(booking: Booking, actor: User, reason: str) -> Decision:
     decision = apply(locked, Action.DENY, actor=actor, note=f"Denied: {reason}",
                      data={"reason": reason, "refund_cents": held})
     if decision.outcome is Outcome.APPLIED and held:
-        _owe_refunds(locked, held, reason="denied")
+        owe_deposit_refunds(locked, held, reason="denied")
     return decision
 
 
@@ -200,7 +201,7 @@ def decide_cancellation(booking: Booking, actor: User, cancel: list[dict[str, An
                      data={"fee_cents": s.fee_cents, "refund_cents": s.refund_cents, "charge_cents": s.charge_cents})
     db.session.flush()
     if s.refund_cents:
-        _owe_refunds(locked, s.refund_cents, reason="cancellation", cancellation=receipt)
+        owe_deposit_refunds(locked, s.refund_cents, reason="cancellation", cancellation=receipt)
     if s.charge_cents:
         db.session.add(Payment(
             booking_id=locked.id, kind=PaymentKind.CANCELLATION_FEE, purpose=f"cancellation:{receipt.id}",
@@ -264,7 +265,8 @@ def owe_refund(payment: Payment, amount: int, *, reason: str, cancellation: Canc
     return max(take, 0)
 
 
-def _owe_refunds(booking: Booking, amount: int, *, reason: str, cancellation: Cancellation | None = None) -> None:
+def owe_deposit_refunds(booking: Booking, amount: int, *, reason: str,
+                        cancellation: Cancellation | None = None) -> None:
     """Pending refunds for ``amount``, taken from the booking's successful deposit payments, newest first."""
     payments = db.session.scalars(
         select(Payment).where(Payment.booking_id == booking.id, Payment.kind == PaymentKind.DEPOSIT,

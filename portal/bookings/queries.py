@@ -7,7 +7,7 @@ never abort or commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -161,6 +161,9 @@ def employer_bookings(user: User, *, past: bool, now: datetime, page: int = 1) -
 
 
 QUEUE_STATUSES = tuple(s for s in BookingStatus if s not in (BookingStatus.DRAFT, BookingStatus.AWAITING_DEPOSIT))
+# A shift is closed out within 7 calendar days of working it (KCPD policy 630-9 III.G); later, it is flagged.
+CLOSE_OUT_DAYS = 7
+OPEN_WORK = (BookingStatus.APPROVED, BookingStatus.PARTIALLY_STAFFED, BookingStatus.STAFFED, BookingStatus.IN_PROGRESS)
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,30 @@ class QueueFilter:
     date_from: datetime | None = None  # shifts from (first start on or after)
     date_to: datetime | None = None  # first start before
     search: str = ""  # reference or employer name
+    overdue_at: datetime | None = None  # only bookings with a shift not closed out 7 days after it ended then
+
+
+def _overdue(now: datetime):
+    """A booking still open for work with a shift that ended more than ``CLOSE_OUT_DAYS`` before ``now`` and is not
+    closed out (a correlated EXISTS, for filters)."""
+    from portal.models import BookingShift, ShiftState
+
+    late = (select(BookingShift.id)
+            .where(BookingShift.booking_id == Booking.id, BookingShift.state == ShiftState.ACTIVE,
+                   BookingShift.closed_at.is_(None), BookingShift.ends_at < now - timedelta(days=CLOSE_OUT_DAYS))
+            .correlate(Booking).exists())
+    return and_(Booking.status.in_(OPEN_WORK), late)
+
+
+def overdue_among(booking_ids: list[int], now: datetime) -> set[int]:
+    """Which of these bookings have a shift overdue for close-out."""
+    if not booking_ids:
+        return set()
+    return set(db.session.scalars(select(Booking.id).where(Booking.id.in_(booking_ids), _overdue(now))))
+
+
+def overdue_count(agency_id: int, now: datetime) -> int:
+    return db.session.scalar(select(func.count(Booking.id)).where(Booking.agency_id == agency_id, _overdue(now))) or 0
 
 
 def agency_queue(agency_id: int, f: QueueFilter, *, page: int = 1) -> Page:
@@ -177,6 +204,8 @@ def agency_queue(agency_id: int, f: QueueFilter, *, page: int = 1) -> Page:
     ids = select(Booking.id).where(
         Booking.agency_id == agency_id,
         Booking.status == f.status if f.status else Booking.status.in_(QUEUE_STATUSES))
+    if f.overdue_at is not None:
+        ids = ids.where(_overdue(f.overdue_at))
     if f.date_from is not None:
         ids = ids.where(Booking.starts_at >= f.date_from)
     if f.date_to is not None:

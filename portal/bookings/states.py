@@ -10,8 +10,12 @@ Only ``portal.bookings.lifecycle.apply`` changes a booking's status, and only al
 - ``TransitionError``: the action is not allowed in this status (a discard of a submitted booking,
   an approval of a draft).
 
-The back-office statuses (staffing, attendance, invoicing) are declared here so the table is whole;
-their actions are applied by the back office.
+The back-office statuses (staffing, attendance, invoicing) are applied by the back office
+(``portal.staffing``): staffing moves an approved booking to partially staffed or staffed (and back when
+officers are removed), the first clock-in starts it, closing out its last shift completes and invoices it,
+and the balance charged (or the excess refunded, or nothing owed) settles it. The back office's records that
+move nothing (an officer assigned while work is under way, a clock time, a field note, one shift closed or
+found unfillable among several) are actions too, so each lands on the timeline the employer watches.
 """
 
 from __future__ import annotations
@@ -76,6 +80,12 @@ class Action(enum.StrEnum):
     INVOICE = "invoice"
     PAY_INVOICE = "pay_invoice"
     REFUND_INVOICE = "refund_invoice"  # the invoice came out below the deposit and the rest was refunded
+    UNSTAFF = "unstaff"  # the last officer was removed: the booking waits for staffing again
+    ASSIGN = "assign"  # an officer assigned or removed while the work is under way
+    UNFILL_SHIFT = "unfill_shift"  # one shift of several cannot be staffed: its share of the deposit is refunded
+    CLOCK = "clock"  # a clock-in or clock-out recorded, or corrected
+    FIELD_NOTE = "field_note"  # a note or file from the field
+    CLOSE_SHIFT = "close_shift"  # one shift's attendance closed out while others remain open
     # Money events that move nothing but belong on the timeline
     PAYMENT_FAILED = "payment_failed"
     PAYMENT_NEEDS_ACTION = "payment_needs_action"
@@ -89,6 +99,7 @@ S = BookingStatus
 A = Action
 
 LIVE = (S.APPROVED, S.PARTIALLY_STAFFED, S.STAFFED)  # approved and not yet worked
+WORKING = (S.PARTIALLY_STAFFED, S.STAFFED, S.IN_PROGRESS)  # officers assigned; the work may be under way
 BEFORE_WORK = (S.AWAITING_DEPOSIT, S.SUBMITTED, *LIVE)  # what an employer may still cancel
 FINAL = frozenset({S.DENIED, S.CANCELLED, S.PAID, S.REFUNDED})
 APPROVED_STATUSES = frozenset({*LIVE, S.UNFILLED, S.IN_PROGRESS, S.COMPLETED, S.INVOICED, S.PAID, S.REFUNDED})
@@ -105,11 +116,17 @@ TABLE: dict[tuple[BookingStatus, Action], BookingStatus] = {
     **{(s, A.STAFF_PARTLY): S.PARTIALLY_STAFFED for s in LIVE},
     (S.APPROVED, A.STAFF_FULLY): S.STAFFED,
     (S.PARTIALLY_STAFFED, A.STAFF_FULLY): S.STAFFED,
-    (S.APPROVED, A.MARK_UNFILLED): S.UNFILLED,
-    (S.PARTIALLY_STAFFED, A.MARK_UNFILLED): S.UNFILLED,
+    (S.PARTIALLY_STAFFED, A.UNSTAFF): S.APPROVED,
+    (S.STAFFED, A.UNSTAFF): S.APPROVED,
+    (S.IN_PROGRESS, A.ASSIGN): S.IN_PROGRESS,
+    **{(s, A.MARK_UNFILLED): S.UNFILLED for s in LIVE},
+    **{(s, A.UNFILL_SHIFT): s for s in (*LIVE, S.IN_PROGRESS)},
     (S.PARTIALLY_STAFFED, A.START): S.IN_PROGRESS,
     (S.STAFFED, A.START): S.IN_PROGRESS,
-    (S.IN_PROGRESS, A.COMPLETE): S.COMPLETED,
+    **{(s, A.CLOCK): s for s in WORKING},  # a clock-in starts the work (START); the rest moves nothing
+    **{(s, A.FIELD_NOTE): s for s in (*LIVE, S.IN_PROGRESS, S.COMPLETED, S.INVOICED, S.PAID, S.REFUNDED)},
+    **{(s, A.CLOSE_SHIFT): s for s in WORKING},
+    **{(s, A.COMPLETE): S.COMPLETED for s in WORKING},  # from staffed: nobody came at all
     (S.COMPLETED, A.INVOICE): S.INVOICED,
     (S.INVOICED, A.PAY_INVOICE): S.PAID,
     (S.INVOICED, A.REFUND_INVOICE): S.REFUNDED,
@@ -130,6 +147,7 @@ REPEATS: dict[Action, frozenset[BookingStatus]] = {
     A.DENY: frozenset({S.DENIED}),
     A.CANCEL: frozenset({S.CANCELLED}),
     A.STAFF_FULLY: frozenset({S.STAFFED}),
+    A.UNSTAFF: frozenset({S.APPROVED}),
     A.MARK_UNFILLED: frozenset({S.UNFILLED}),
     A.START: frozenset({S.IN_PROGRESS}),
     A.COMPLETE: frozenset({S.COMPLETED}),

@@ -7,7 +7,7 @@ organisation (``queries.get_booking_for`` 404s otherwise).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -15,22 +15,23 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
-from portal import quote_forms
-from portal.bookings import drafts, forms, lifecycle, money, queries, submission
-from portal.bookings.states import BEFORE_WORK, FINAL, TransitionError
+from portal import clock, quote_forms
+from portal.bookings import attachments, drafts, forms, lifecycle, money, queries, submission
+from portal.bookings.states import APPROVED_STATUSES, BEFORE_WORK, FINAL, TransitionError
 from portal.employer.views import _flash_result, _setup_intent, bp
 from portal.extensions import db
 from portal.htmx import see_other
 from portal.models import BookingEvent, Cancellation, Payment, PaymentKind, PaymentStatus, Refund
 from portal.payments import actions, client
 from portal.pricing import RequestError
+from portal.staffing import assignments, attendance, closeout
 
 BOOKING = "employer/booking.html"
 POLL_SECONDS = 4
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _payment_of(booking, payment_id: int) -> Payment:
@@ -63,6 +64,8 @@ def booking_context(booking, *, now: datetime) -> dict[str, Any]:
         "asks_attire": drafts.asks_attire(card),
         "saved_card": organisation.card_label if organisation.payment_method_id else "",
         "payments_enabled": client.enabled(), "pay_form": forms.PayForm(),
+        "boards": assignments.board(booking, card) if booking.status in APPROVED_STATUSES else [],
+        "notes": attendance.notes_of(booking), "invoice": closeout.invoice_of(booking),
         "live": booking.status not in FINAL, "poll_seconds": POLL_SECONDS,
         "last_event": booking.events[-1].id if booking.events else 0,
     }
@@ -149,6 +152,14 @@ def pay_due(booking_id: int, payment_id: int):
         abort(400)
     _flash_result(actions.pay_due(booking, current_user, payment, setup_intent_id=_setup_intent(form)))
     return see_other(url_for("employer.booking", booking_id=booking.id))
+
+
+@bp.get("/requests/<int:booking_id>/field-notes/<int:note_id>/file")
+def field_file(booking_id: int, note_id: int):
+    """A photo or document the agency added from the field."""
+    booking = queries.get_booking_for(current_user, booking_id)
+    note = attendance.note_file(booking, note_id)
+    return attachments.send_stored(note.stored_name, note.content_type, note.original_name)
 
 
 # -- cancellation ---------------------------------------------------------------------------------------------

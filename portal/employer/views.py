@@ -11,7 +11,7 @@ plain form post and a full page.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -22,14 +22,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from werkzeug.datastructures import MultiDict
 
-from portal import accounts, payments, quote_forms
+from portal import accounts, clock, payments, quote_forms
 from portal.access import restrict_blueprint
 from portal.bookings import attachments, drafts, forms, queries, submission
 from portal.bookings.states import TransitionError
@@ -46,7 +45,7 @@ WIZARD = "employer/wizard.html"
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 @bp.get("/")
@@ -512,14 +511,7 @@ def upload(booking_id: int):
 def download(booking_id: int, attachment_id: int):
     booking = queries.get_booking_for(current_user, booking_id)
     attachment = attachments.get_attachment(booking, attachment_id)
-    path = attachments.attachment_path(attachment)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.original_name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachments.send_stored(attachment.stored_name, attachment.content_type, attachment.original_name)
 
 
 @bp.post("/requests/<int:booking_id>/attachments/<int:attachment_id>/delete")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from urllib.parse import quote_plus
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
-from portal import cards, quote_forms
+from portal import cards, clock, quote_forms
 from portal.extensions import db
 from portal.models import Agency
 
@@ -68,7 +67,7 @@ def _quote_context(formdata, *, page: bool = True) -> dict:
         return context
     rows = quote_forms.rows_of(formdata)
     if any(v for row in rows for v in row.values()):
-        preview = quote_forms.preview(card.slug, card, formdata, now=datetime.now(UTC), rows=rows)
+        preview = quote_forms.preview(card.slug, card, formdata, now=clock.now(), rows=rows)
     else:
         preview = quote_forms.Preview(None, ["Enter the date, start and end of a shift, and how many officers."])
     if page:  # the form, its rows numbered as the preview read them, with the messages beside the fields

@@ -13,11 +13,14 @@ from portal.models.bookings import (
     ShiftState,
 )
 from portal.models.payments import Payment, PaymentKind, PaymentStatus, Refund, RefundStatus, StripeEvent
+from portal.models.staffing import Assignment, AttendanceEntry, FieldNote, Invoice, Officer
 
 __all__ = [
     "Agency",
     "ApprovalStatus",
+    "Assignment",
     "Attachment",
+    "AttendanceEntry",
     "Booking",
     "BookingApproval",
     "BookingEvent",
@@ -25,6 +28,9 @@ __all__ = [
     "BookingStatus",
     "Cancellation",
     "EmployerApproval",
+    "FieldNote",
+    "Invoice",
+    "Officer",
     "Organisation",
     "Payment",
     "PaymentKind",

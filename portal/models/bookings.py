@@ -135,13 +135,15 @@ class Booking(db.Model):
 class ShiftState(enum.StrEnum):
     ACTIVE = "active"
     CANCELLED = "cancelled"
+    UNFILLED = "unfilled"  # the agency could not staff it: its share of the deposit was refunded
 
 
 class BookingShift(db.Model):
     """One submitted shift: as entered (local date and times) and as priced (aware start and end).
 
     ``positions`` and ``vehicles`` are what is booked now: a reduction lowers them, a cancellation
-    marks the shift cancelled. ``position`` is the shift's place in the submitted request."""
+    marks the shift cancelled, and one the agency cannot staff is marked unfilled. ``position`` is the
+    shift's place in the submitted request. ``closed_at``: the agency closed out its attendance."""
 
     __tablename__ = "booking_shifts"
     __table_args__ = (
@@ -165,8 +167,11 @@ class BookingShift(db.Model):
     job_type: Mapped[str | None] = mapped_column(String(64))
     total_cents: Mapped[int]
     state: Mapped[str] = mapped_column(String(16), default=ShiftState.ACTIVE)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     booking: Mapped[Booking] = relationship(back_populates="shifts")
+    closed_by: Mapped[User | None] = relationship()
 
     @property
     def number(self) -> int:

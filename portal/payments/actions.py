@@ -1,5 +1,6 @@
 """The use cases that move money: pay the deposit, save a card, complete 3-D Secure, pay what is due,
-cancel (with the fee kept and the rest refunded), deny (all refunded).
+cancel (with the fee kept and the rest refunded), deny (all refunded), a shift the agency cannot fill (its
+share refunded), close out (the invoice's balance charged off-session, or the excess of the deposit refunded).
 
 Each decides and commits first (the booking's rows, with the payment or refund owed as a pending row),
 then talks to Stripe, then records the answer. A declined card or a Stripe outage leaves the booking
@@ -20,10 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from portal.bookings import lifecycle, queries
 from portal.bookings.states import Action, Outcome, TransitionError, decide
 from portal.extensions import db
-from portal.models import Booking, Cancellation, Organisation, Payment, PaymentKind, PaymentStatus, User
+from portal.models import Booking, Cancellation, Invoice, Organisation, Payment, PaymentKind, PaymentStatus, User
 from portal.models.payments import OPEN_PAYMENT_STATUSES
 from portal.models.types import utcnow
 from portal.payments import attempts, client, refunds
+from portal.staffing import assignments, closeout
 
 NOT_CONFIGURED = "Online payment is not set up on this portal yet. Please contact the agency."
 UNREACHABLE_MESSAGE = ("We could not reach the payment service, so nothing was charged twice and your request is "
@@ -272,6 +274,44 @@ def cancel(booking: Booking, user: User, cancel_spec: list[dict[str, Any]] | Non
         if payment is not None and attempts.claim(payment):
             charge = _send(payment, booking.organisation, maybe_sent=False)
     return CancelResult(False, receipt, bool(left), charge)
+
+
+# -- the back office ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Settled:
+    """What a back-office decision sent to Stripe."""
+
+    refunds_pending: bool  # a refund could not be sent yet (Stripe unreachable): it will be
+    charge: PayResult | None  # the invoice's balance, charged to the saved card
+
+
+def _collect(booking: Booking) -> Settled:
+    """After a committed decision: send its refunds, and charge the invoice's balance if one is owed."""
+    left = refunds.send_pending(booking.id)
+    charge = None
+    payment = open_attempt(booking.id, closeout.BALANCE)
+    if payment is not None and payment.status == PaymentStatus.PENDING and attempts.claim(payment):
+        charge = _send(payment, booking.organisation, maybe_sent=False)
+    return Settled(bool(left), charge)
+
+
+def close_out(booking: Booking, user: User, shift_id: int, *, now: datetime) -> tuple[Invoice | None, Settled]:
+    """Close out a shift; the last one invoices the booking and collects its balance. Raises ``Refused``."""
+    invoice = closeout.close_shift(booking, shift_id, user, now=now)
+    db.session.commit()
+    return invoice, (_collect(booking) if invoice is not None else Settled(False, None))
+
+
+def mark_unfilled(booking: Booking, user: User, shift_id: int, reason: str) -> tuple[int, Invoice | None, Settled]:
+    """A shift the agency cannot staff: its share of the deposit is refunded in full; when the shifts left are
+    all closed out already, the booking is invoiced now. Raises ``Refused``."""
+    refund = assignments.decide_unfilled(booking, shift_id, user, reason)
+    invoice = None
+    locked = queries.lock(booking.id)
+    if assignments.completes_after_unfilled(locked):
+        invoice = closeout.decide_invoice(locked, user, "Every shift left is closed out: the work is complete.")
+    db.session.commit()
+    return refund, invoice, _collect(booking)
 
 
 def send_owed(booking: Booking) -> None:

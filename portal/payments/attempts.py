@@ -140,6 +140,10 @@ def _set(payment: Payment, status: PaymentStatus, *, code: str = "", message: st
 
 
 def _succeeded(payment: Payment, booking: Booking, what: str, data: dict) -> None:
+    if payment.kind == PaymentKind.BALANCE and booking.status == BookingStatus.INVOICED:
+        lifecycle.apply(booking, Action.PAY_INVOICE, actor=None, note=f"{what} paid: the invoice is settled.",
+                        data=data)
+        return
     if payment.kind != PaymentKind.DEPOSIT:
         lifecycle.apply(booking, Action.PAYMENT_SUCCEEDED, actor=None, note=f"{what} paid.", data=data)
         return

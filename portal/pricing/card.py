@@ -30,6 +30,7 @@ __all__ = [
     "Charge",
     "Effect",
     "FullShift",
+    "HourLimit",
     "JobType",
     "Jurisdiction",
     "LimitRule",
@@ -343,6 +344,17 @@ class FullShift:
 
 
 @dataclass(frozen=True, slots=True)
+class HourLimit:
+    """At most ``minutes`` of scheduled off-duty work for one officer in any ``within_minutes`` (KCPD: 16 hours
+    in a 24-hour work day). Enforced when a coordinator assigns an officer to a shift, never in a quote."""
+
+    minutes: int
+    within_minutes: int = 24 * 60
+    message: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class EmployerReview:
     """How the agency vets a new employer before staffing its first booking (shown when it has not yet)."""
 
@@ -392,6 +404,7 @@ class RateCard:
     notes: tuple[str, ...] = ()
     blocked_dates: tuple[BlockedDate, ...] = ()
     attendance_minimum: AttendanceMinimum | None = None
+    hour_limit: HourLimit | None = None
     # Kept for the web layer's per-card forms (a fixed set of keys per card); the pricing package
     # derives everything it needs once, below, and keeps no cache of its own.
     _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)

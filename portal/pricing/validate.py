@@ -25,6 +25,7 @@ from .card import (
     Effect,
     EmployerReview,
     FullShift,
+    HourLimit,
     JobType,
     Jurisdiction,
     LimitRule,
@@ -266,7 +267,7 @@ TOP_KEYS = (
     "job_types", "minimum_hours", "minimum_source", "schedules", "tiers", "holidays", "vehicle",
     "supervisors", "admin_fee", "charges", "rates_are_minimums", "cancellation",
     "paid_full_shift_if_released_early", "full_shift", "screening", "notice_period", "max_shift", "staffing",
-    "employer_review", "blocked_dates", "attendance_minimum",
+    "employer_review", "blocked_dates", "attendance_minimum", "hour_limit",
 )
 
 
@@ -687,6 +688,7 @@ def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
         max_shift = LimitRule(r.minutes(mt, "hours", "max_shift", required=True, lo_minutes=1) or 0,
                               r.string(mt, "effect", "max_shift", default="block", choices=("block", "notice")),
                               r.string(mt, "message", "max_shift"), r.cite(mt, "max_shift"))
+    hour_limit = _hour_limit(r, data)
     employer_review = None
     if "employer_review" in data:
         et = r.table(data["employer_review"], "employer_review", ("message", "source"))
@@ -726,9 +728,23 @@ def _build(text: str) -> tuple[RateCard | None, list[Problem]]:
         full_shift=full_shift,
         screening=tuple(screening), notice_period=notice_period, max_shift=max_shift, staffing=staffing,
         employer_review=employer_review, notes=notes, blocked_dates=tuple(blocked),
-        attendance_minimum=attendance_minimum,
+        attendance_minimum=attendance_minimum, hour_limit=hour_limit,
     )
     return card, r.problems
+
+
+def _hour_limit(r: _Reader, data: dict[str, Any]) -> HourLimit | None:
+    """``[hour_limit]``: hours (required) within within_hours (default 24, at most a week), message, source."""
+    if "hour_limit" not in data:
+        return None
+    loc = "hour_limit"
+    ht = r.table(data[loc], loc, ("hours", "within_hours", "message", "source"))
+    within = r.minutes(ht, "within_hours", loc, lo_minutes=60, hi_minutes=7 * 24 * 60)
+    within = 24 * 60 if within is None else within
+    hours = r.minutes(ht, "hours", loc, required=True, lo_minutes=1, hi_minutes=7 * 24 * 60)
+    if hours is not None and hours > within:
+        r.add(_join(loc, "hours"), f"more than the {within / 60:g} hours it is counted within")
+    return HourLimit(hours or 0, within, r.string(ht, "message", loc), r.cite(ht, loc))
 
 
 def _strings(r: _Reader, t: dict[str, Any], key: str, loc: str) -> list[str]:

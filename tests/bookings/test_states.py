@@ -34,6 +34,21 @@ APPLIED = [
     (S.COMPLETED, A.INVOICE, S.INVOICED),
     (S.INVOICED, A.PAY_INVOICE, S.PAID),
     (S.INVOICED, A.REFUND_INVOICE, S.REFUNDED),
+    # the back office
+    (S.PARTIALLY_STAFFED, A.STAFF_PARTLY, S.PARTIALLY_STAFFED),  # one more officer, not yet all: recorded
+    (S.STAFFED, A.STAFF_PARTLY, S.PARTIALLY_STAFFED),  # an officer removed
+    (S.STAFFED, A.UNSTAFF, S.APPROVED),  # every officer removed
+    (S.IN_PROGRESS, A.ASSIGN, S.IN_PROGRESS),  # staffing a later shift while the first is worked
+    (S.STAFFED, A.MARK_UNFILLED, S.UNFILLED),  # the last shift given up after its officers were removed
+    (S.PARTIALLY_STAFFED, A.UNFILL_SHIFT, S.PARTIALLY_STAFFED),  # one shift of several
+    (S.IN_PROGRESS, A.UNFILL_SHIFT, S.IN_PROGRESS),
+    (S.PARTIALLY_STAFFED, A.START, S.IN_PROGRESS),  # the first clock-in
+    (S.IN_PROGRESS, A.CLOCK, S.IN_PROGRESS),
+    (S.STAFFED, A.CLOCK, S.STAFFED),  # "did not come" before anyone clocked in
+    (S.STAFFED, A.FIELD_NOTE, S.STAFFED),
+    (S.PAID, A.FIELD_NOTE, S.PAID),  # notes and files after the work, too
+    (S.IN_PROGRESS, A.CLOSE_SHIFT, S.IN_PROGRESS),  # one shift closed out, others still open
+    (S.STAFFED, A.COMPLETE, S.COMPLETED),  # closed out with nobody having come
     (S.CANCELLED, A.REFUND_ISSUED, S.CANCELLED),  # money events move nothing
     (S.APPROVED, A.DISPUTE_OPENED, S.APPROVED),
     (S.AWAITING_DEPOSIT, A.PAYMENT_FAILED, S.AWAITING_DEPOSIT),
@@ -51,6 +66,9 @@ REPEATS = [
     (S.CANCELLED, A.CANCEL),
     (S.CANCELLED, A.DISCARD),
     (S.PAID, A.INVOICE),
+    (S.APPROVED, A.UNSTAFF),  # the last officer removed twice (two tabs)
+    (S.UNFILLED, A.MARK_UNFILLED),
+    (S.COMPLETED, A.COMPLETE),
 ]
 
 REFUSED = [
@@ -68,6 +86,15 @@ REFUSED = [
     (S.COMPLETED, A.CANCEL_PART),
     (S.DENIED, A.CANCEL),
     (S.PAID, A.CANCEL),
+    (S.SUBMITTED, A.STAFF_PARTLY),  # officers are assigned only once the agency has approved
+    (S.APPROVED, A.START),  # nobody is assigned: nobody clocks in
+    (S.COMPLETED, A.CLOCK),  # attendance is closed
+    (S.APPROVED, A.CLOCK),
+    (S.SUBMITTED, A.FIELD_NOTE),
+    (S.INVOICED, A.CLOSE_SHIFT),
+    (S.APPROVED, A.COMPLETE),  # never staffed: mark it unfilled instead
+    (S.IN_PROGRESS, A.MARK_UNFILLED),  # work has begun: the rest is invoiced
+    (S.COMPLETED, A.ASSIGN),
 ]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from portal import accounts
 from portal.extensions import db
 from portal.models import ApprovalStatus, Booking, BookingStatus, Payment, PaymentStatus
-from tests.conftest import PASSWORD
+from tests.support.browser import log_in, type_card
 from tests.support.payments import DECLINED_AT_CHARGE, THREE_D_SECURE, VISA, sdk
 from tests.support.stripe import stripe_config
 from tests.support.wizard import url, walk_to_review
@@ -32,22 +32,6 @@ def employer(users, client, agencies):
     user = users.make("employer")
     users.login(client, user)
     return user
-
-
-def log_in(page, user):
-    page.goto("/auth/login")
-    page.get_by_label("Email", exact=True).fill(user.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/employer/$"))
-
-
-def type_card(page, number: str, form: str = "form[data-card-form]"):
-    """Fill localstripe's Card Element (its inputs are named by placeholder)."""
-    element = page.locator(f"{form} [data-card-element]")
-    for placeholder, value in (("number", number), ("exp_month", "12"), ("exp_year", "34"), ("cvc", "123"),
-                               ("postal_code", "84119")):
-        element.locator(f'input[placeholder="{placeholder}"]').fill(value)
 
 
 def payments(bid: int) -> list[Payment]:

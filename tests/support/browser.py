@@ -148,3 +148,24 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     # caret="initial": hiding the caret injects a <style> element, which the Content-Security-Policy refuses
     page.screenshot(path=str(path), full_page=full_page, caret="initial")
     return path
+
+
+def log_in(page, user, home: str = r"/employer/$") -> None:
+    """Sign ``user`` in through the login form (password: the tests' ``PASSWORD``)."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD
+
+    page.goto("/auth/login")
+    page.get_by_label("Email", exact=True).fill(user.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(home))
+
+
+def type_card(page, number: str, form: str = "form[data-card-form]") -> None:
+    """Fill localstripe's Card Element (its inputs are named by placeholder)."""
+    element = page.locator(f"{form} [data-card-element]")
+    for placeholder, value in (("number", number), ("exp_month", "12"), ("exp_year", "34"), ("cvc", "123"),
+                               ("postal_code", "84119")):
+        element.locator(f'input[placeholder="{placeholder}"]').fill(value)

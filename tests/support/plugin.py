@@ -22,6 +22,7 @@ Fixtures (scope):
   accessibility (function)     the test's tests.support.a11y.AccessibilityAudit (axe-core, below).
   axe_check (function)         axe_check(page, name): check that page's current state now; fails at once.
   rendered_pages (autouse)     every HTML response of the test, scanned for attributes written as None.
+  clock (function)             a clock a test can move (tests.support.clock.Clock), for the app's ``CLOCK``.
 
 Accessibility, automatic for every browser test (tests.support.a11y; nothing to call):
   axe-core (node_modules/axe-core, pinned in package.json beside htmx) checks every page of
@@ -56,6 +57,7 @@ from flask import request_finished
 from tests.support.a11y import AccessibilityAudit, AuditFailure, RenderedPages
 from tests.support.browser import htmx_fulfilment, install_routes, launch
 from tests.support.browser import screenshot as save_screenshot
+from tests.support.clock import Clock
 from tests.support.live_server import LiveServer
 from tests.support.postgres import PostgresServer
 from tests.support.stripe import LocalStripe, StripeLine
@@ -161,6 +163,11 @@ def stripe_line(_stripe_line: StripeLine) -> Iterator[StripeLine]:
     _stripe_line.reset()
     yield _stripe_line
     _stripe_line.reset()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
 # -- Browser -------------------------------------------------------------------

@@ -1,0 +1,46 @@
+"""The back office's forms. They check the CSRF token and carry what was typed; the rules live in the services
+(``portal.staffing``), which name the field at fault, so a form and a CSV row are checked alike."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from portal.forms import strip
+
+
+class OfficerForm(FlaskForm):
+    full_name = StringField("Name", filters=[strip], render_kw={"maxlength": 120, "autocomplete": "off"})
+    badge_number = StringField("Badge number", filters=[strip], render_kw={"maxlength": 32, "autocomplete": "off"})
+    rank = SelectField("Rank", choices=[], validate_choice=False)
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file", description="Columns name, badge_number, rank (key or name), and optionally active "
+                                             "(yes or no), with those names on the first line. A known badge number "
+                                             "updates that officer.")
+
+
+class AssignForm(FlaskForm):
+    position = HiddenField()
+    officer = SelectField("Officer", choices=[], validate_choice=False)
+
+
+class AttendanceForm(FlaskForm):
+    clock_in = StringField("Clock-in", render_kw={"type": "datetime-local"})
+    clock_out = StringField("Clock-out", render_kw={"type": "datetime-local"})
+    note = StringField("Note (optional)", [Length(max=300)], filters=[strip],
+                       description="Why it changed, for a correction.")
+
+
+class UnfilledForm(FlaskForm):
+    reason = TextAreaField("Why (the employer sees it)", [DataRequired("Say why the shift cannot be staffed."),
+                                                          Length(max=300)], filters=[strip], render_kw={"rows": 2})
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField("Note", filters=[strip], render_kw={"rows": 3, "maxlength": 5000})
+    shift = SelectField("Shift", choices=[], validate_choice=False)
+    file = FileField("Photo or document (optional)", description="PDF, PNG, JPEG, GIF or WebP, up to 5 MB.")
