@@ -133,7 +133,9 @@ def _charge(booking: Booking, user: User, *, purpose: str, kind: PaymentKind, ne
         db.session.commit()
         return PayResult("saved", f"No deposit is due. We saved {organisation.card_label} for the final invoice.")
     payment = Payment(
-        booking_id=locked.id, kind=kind, purpose=purpose, amount_cents=amount, off_session=kind != PaymentKind.DEPOSIT,
+        # the employer is here, paying: on-session (the charges made without them are off-session rows
+        # written by the cancellation and the close-out)
+        booking_id=locked.id, kind=kind, purpose=purpose, amount_cents=amount, off_session=False,
         idempotency_key=f"dd-{kind}-{locked.id}-{secrets.token_hex(8)}", claimed_at=utcnow(),
         stripe_payment_method_id=organisation.payment_method_id, card_label=organisation.card_label,
         created_by_id=user.id,

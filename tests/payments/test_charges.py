@@ -78,6 +78,7 @@ def test_a_fee_the_bank_wants_confirmed_is_paid_from_the_booking_page(client, em
     client.post(f"{url(bid)}/payments/{fee.id}/pay", data={"csrf_token": token, "card": "new", "setup_intent": seti})
     first, second = fee_payments(bid)
     assert (first.status, second.status) == (PaymentStatus.CANCELED, PaymentStatus.SUCCEEDED)
+    assert not second.off_session  # the employer paid it on the page
     assert second.amount_cents == 2100 and "Amount due" not in client.get(url(bid)).get_data(as_text=True)
 
 
