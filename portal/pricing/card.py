@@ -11,6 +11,7 @@ stored already rendered ("kcpd-policy-630-9-secondary-employment.txt, IV.A.13").
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -44,6 +45,7 @@ __all__ = [
     "Tier",
     "VehicleFee",
     "VenueKind",
+    "WorkedExample",
 ]
 
 
@@ -360,6 +362,32 @@ class LimitRule:
     source: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class WorkedExample:
+    """A worked example the agency states: a request (spec section 10, as JSON text) and the figures it comes to.
+    ``check_card`` and ``import`` price it and refuse the card unless every figure given comes out exact.
+
+    Amounts are cents; ``positions`` is per shift, rank -> count; ``cancellation_fees`` are ``(moment, fee)``
+    of cancelling the whole approved booking at that moment. ``None`` (or empty): not stated.
+    """
+
+    name: str
+    request: str
+    total: int | None = None
+    deposit: int | None = None
+    shift_totals: tuple[int, ...] | None = None
+    positions: tuple[tuple[tuple[str, int], ...], ...] | None = None
+    blocked: bool | None = None
+    cancellation_fees: tuple[tuple[datetime, int], ...] = ()
+    note: str = ""
+    source: str = ""
+
+    def body(self) -> dict[str, Any]:
+        """A fresh copy of the request body."""
+        body: dict[str, Any] = json.loads(self.request)
+        return body
+
+
 @dataclass(frozen=True)
 class RateCard:
     slug: str
@@ -392,6 +420,7 @@ class RateCard:
     notes: tuple[str, ...] = ()
     blocked_dates: tuple[BlockedDate, ...] = ()
     attendance_minimum: AttendanceMinimum | None = None
+    examples: tuple[WorkedExample, ...] = ()
     # Kept for the web layer's per-card forms (a fixed set of keys per card); the pricing package
     # derives everything it needs once, below, and keeps no cache of its own.
     _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
