@@ -168,6 +168,8 @@ class _Pricer:
                 got = best.get(t.replaces)
                 if got is None or span < got[0]:
                     best[t.replaces] = (span, t)
+        if not best and self.selected is None:
+            return [], [], []
         rep: list[Tier] = []
         sur: list[Tier] = []
         notice: list[Tier] = []
