@@ -23,7 +23,8 @@ advises, slower runs measure the machine, not this code), with the garbage colle
 in the portal. Targets: >= 10,000 single-shift/s and >= 1,000 ten-shift/s. Measured, never
 asserted in tests.
 
-``--baseline REV`` compares with the engine of another commit in the same run: its
+``--baseline REV`` compares with the engine of another commit in the same run (repeat it to add more
+engines; ratios are to the first): its
 ``portal/pricing`` and ``portal/rate_cards`` are taken from git into a temporary directory, and
 each round runs this script once per agency on each engine, alternately (the order swapped every
 round), each in a fresh process. It prints the median of the rounds for both and their ratio:
@@ -156,9 +157,11 @@ def engine_tree(rev: str | None, into: Path) -> Path:
     return into
 
 
-def compare(rev: str, agencies: list[str], rounds: int, seconds: float) -> None:
+def compare(revs: list[str], agencies: list[str], rounds: int, seconds: float) -> None:
+    """The current engine and those of ``revs``, interleaved; ratios to the first of ``revs``."""
     with tempfile.TemporaryDirectory(prefix="quote-engine-") as tmp:
-        roots = {"current": engine_tree(None, Path(tmp) / "current"), rev: engine_tree(rev, Path(tmp) / "baseline")}
+        roots = {"current": engine_tree(None, Path(tmp) / "current")}
+        roots.update({rev: engine_tree(rev, Path(tmp) / f"rev-{i}") for i, rev in enumerate(revs)})
         got: dict[tuple[str, str], list[dict[str, float]]] = {}
         for r in range(rounds):
             for agency in agencies:
@@ -168,30 +171,33 @@ def compare(rev: str, agencies: list[str], rounds: int, seconds: float) -> None:
                                          text=True).stdout
                     got.setdefault((name, agency), []).append(json.loads(out))
             print(f"round {r + 1} of {rounds} done", file=sys.stderr, flush=True)
-    print(f"quotes per second on one core, median of {rounds} interleaved rounds: current (baseline {rev}) "
-          "and the ratio")
+    base = revs[0]
+    print(f"quotes per second on one core, median of {rounds} interleaved rounds: current ("
+          + ", ".join(revs) + f") and the ratio of current to {base}")
     keys = [*SHAPES, "peak KiB 1", "peak KiB 10"]
-    print(f"{'agency':<18}" + "".join(f"{k + (' /s' if k in SHAPES else ''):>24}" for k in keys))
+    width = 16 + 9 * len(revs)
+    print(f"{'agency':<18}" + "".join(f"{k + (' /s' if k in SHAPES else ''):>{width}}" for k in keys))
     worst = 0.0
     for agency in agencies:
         cells = []
         for k in keys:
-            cur = statistics.median(f[k] for f in got["current", agency])
-            base = statistics.median(f[k] for f in got[rev, agency])
-            ratio = cur / base
+            fmt = "{:,.0f}" if k in SHAPES else "{:.1f}"
+            medians = [statistics.median(f[k] for f in got[name, agency]) for name in ("current", *revs)]
+            ratio = medians[0] / medians[1]
             if k in SHAPES:
                 worst = max(worst, 1 - ratio)
-            fmt = "{:,.0f}" if k in SHAPES else "{:.1f}"
-            cells.append(f"{fmt.format(cur)} ({fmt.format(base)}) {ratio:.2f}")
-        print(f"{agency:<18}" + "".join(f"{c:>24}" for c in cells), flush=True)
-    print(f"slowest shape: {worst:.0%} below the baseline" if worst > 0 else "no shape below the baseline")
+            cells.append(f"{fmt.format(medians[0])} (" + ", ".join(fmt.format(m) for m in medians[1:])
+                         + f") {ratio:.2f}")
+        print(f"{agency:<18}" + "".join(f"{c:>{width}}" for c in cells), flush=True)
+    print(f"slowest shape: {worst:.0%} below {base}" if worst > 0 else f"no shape below {base}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     ap.add_argument("--agency", choices=SEED_SLUGS, action="append", help="only this agency (repeatable)")
-    ap.add_argument("--baseline", metavar="REV", help="compare with the engine of this commit, interleaved")
+    ap.add_argument("--baseline", metavar="REV", action="append",
+                    help="compare with the engine of this commit, interleaved (repeatable; ratios to the first)")
     ap.add_argument("--rounds", type=int, default=5, help="rounds of the comparison (median)")
     ap.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)  # the tree whose engine to time
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one agency's figures, for --baseline

@@ -563,7 +563,7 @@ def quote(req: QuoteRequest, card: RateCard) -> Quote:
 
     total = sum(s.total_cents for s in shifts)
     # frozen_instance: the generated __init__ of a frozen dataclass sets its 15 fields one object.__setattr__ at a
-    # time, measured at a twentieth of a single-shift quote (benchmarks/README.md)
+    # time, measured at about 4 % of a single-shift quote (benchmarks/README.md)
     return frozen_instance(
         Quote, agency=card.slug, rate_card_version=card.version, schedule=p.schedule.key,
         submitted_at=req.submitted_at, shifts=tuple(shifts), total_cents=total,
