@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.formatting import money
 from portal.models import Agency, RateCardVersion, User
 from portal.models.types import utcnow
-from portal.pricing import RateCard, load_card
+from portal.pricing import CardError, RateCard, load_card, review_card
 from portal.pricing.validate import SLUG_RE
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "rate_cards"
@@ -170,10 +170,14 @@ def _agency_fields(card: RateCard) -> dict:
 def import_card(text: str, *, by: User | None = None) -> tuple[RateCardVersion, bool]:
     """Store ``text`` as the next version of its agency (created if new).
 
-    Raises ``portal.pricing.CardError`` listing every problem when the card is invalid. Importing
-    the same text as the current version changes nothing and returns ``(current, False)``.
+    Raises ``portal.pricing.CardError`` listing every problem when the card is invalid or one of its worked
+    examples does not come out exact. Importing the same text as the current version changes nothing and
+    returns ``(current, False)``.
     """
-    card = load_card(text)
+    review = review_card(text)
+    if review.problems or review.card is None:
+        raise CardError(list(review.problems))
+    card = review.card
     sha = hashlib.sha256(text.encode()).hexdigest()
     agency = db.session.scalar(select(Agency).where(Agency.slug == card.slug))
     if agency is None:

@@ -35,34 +35,65 @@ def rate_cards() -> None:
     """Check and import agency rate cards."""
 
 
+_TODAY_HELP = "The date the warnings about dates count from (default: today's date on this machine)."
+
+
+def _today_option(text: str | None):
+    from datetime import date
+
+    if not text:
+        return date.today()  # the machine's own date: it only decides the warnings about dates
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.UsageError(f"--today: not a date like 2027-01-01: {text!r}") from None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _report(path: str, review) -> None:
+    """Every problem and warning of a card review, each with its location."""
+    for problem in review.problems:
+        click.echo(f"{path}: {problem}")
+    for warning in review.warnings:
+        click.echo(f"{path}: warning: {warning}")
+
+
 @rate_cards.command("check")
 @click.argument("path")
-def check_card_command(path: str) -> None:
-    """Validate a card and print every problem with its location (exit 1 if any)."""
-    from portal.pricing import check_card
+@click.option("--today", "today_text", help=_TODAY_HELP)
+def check_card_command(path: str, today_text: str | None) -> None:
+    """Validate a card and price its worked examples; print every problem and warning with its location (exit 1
+    if there is a problem; warnings alone do not fail the check)."""
+    from portal.pricing import review_card
 
-    problems = check_card(_read(path))
-    for problem in problems:
-        click.echo(f"{path}: {problem}")
-    if problems:
-        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.", err=True)
+    review = review_card(_read(path), today=_today_option(today_text))
+    _report(path, review)
+    if review.problems:
+        click.echo(f"{_plural(len(review.problems), 'problem')} found.", err=True)
         raise SystemExit(1)
-    click.echo(f"{path}: the card is valid.")
+    proved = f"; {_plural(review.examples_priced, 'worked example')} priced exactly" if review.examples_priced else ""
+    warned = f" ({_plural(len(review.warnings), 'warning')})" if review.warnings else ""
+    click.echo(f"{path}: the card is valid{proved}{warned}.")
 
 
 @rate_cards.command("import")
 @click.argument("path")
-def import_card_command(path: str) -> None:
-    """Load a card as the next version of its agency (creating the agency if new)."""
+@click.option("--today", "today_text", help=_TODAY_HELP)
+def import_card_command(path: str, today_text: str | None) -> None:
+    """Load a card as the next version of its agency (creating the agency if new), once it passes the check."""
     from portal.cards import import_card
-    from portal.pricing import CardError
+    from portal.pricing import review_card
 
-    try:
-        version, created = import_card(_read(path))
-    except CardError as e:
-        for problem in e.problems:
-            click.echo(f"{path}: {problem}")
-        raise SystemExit(1) from None
+    text = _read(path)
+    review = review_card(text, today=_today_option(today_text))
+    _report(path, review)
+    if review.problems:
+        click.echo(f"{_plural(len(review.problems), 'problem')} found; nothing imported.", err=True)
+        raise SystemExit(1)
+    version, created = import_card(text)
     if created:
         click.echo(f"Imported {version.agency.slug} rate card version {version.version} "
                    f"(effective {version.effective_date.isoformat()}).")

@@ -9,8 +9,12 @@ from portal import cards
 from portal.extensions import db
 from portal.models import Agency, RateCardVersion
 from portal.pricing import SEED_CARD_DIR
+from tests.support.examples import without_worked_examples
 
 KCPD = (SEED_CARD_DIR / "kcpd.toml").read_text()
+# The next version of KCPD's card: the officer rate raised (its worked examples, which state the old figures, left
+# out: a card whose examples do not come out exact is refused).
+RAISED = without_worked_examples(KCPD).replace('officer = "38.00"', 'officer = "40.00"', 1)
 REQUEST = {
     "agency": "kcpd",
     "submitted_at": "2026-12-01T10:00:00-06:00",
@@ -33,6 +37,44 @@ def test_check_reports_every_problem_with_its_location(runner, tmp_path):
     assert ok.exit_code == 0 and "the card is valid" in ok.output
 
 
+def test_check_prices_the_worked_examples_and_prints_warnings_without_failing(runner, tmp_path):
+    path = tmp_path / "kcpd.toml"
+    path.write_text(KCPD.replace('fee = "none"\n', 'fee = "none"\nrate = "5.00"\n', 1))
+    result = runner.invoke(args=["rate-cards", "check", str(path), "--today", "2026-12-02"])
+    assert result.exit_code == 0, result.output
+    assert f'{path}: warning: vehicle.rate: ignored: fee = "none" does not use it' in result.output
+    assert "the card is valid; 4 worked examples priced exactly (1 warning)." in result.output
+
+
+def test_check_counts_dates_from_today(runner, tmp_path):
+    path = tmp_path / "kcpd.toml"
+    path.write_text(KCPD + '\n[[blocked_dates]]\nname = "Summit"\nrule = "once"\non = 2027-01-15\n')
+    soon = runner.invoke(args=["rate-cards", "check", str(path), "--today", "2026-12-02"])
+    assert soon.exit_code == 0 and "blocked_dates[0].on: Summit: 2027-01-15" in soon.output
+    later = runner.invoke(args=["rate-cards", "check", str(path), "--today", "2026-06-01"])
+    assert later.exit_code == 0 and "warning" not in later.output
+    wrong = runner.invoke(args=["rate-cards", "check", str(path), "--today", "soon"])
+    assert wrong.exit_code == 2 and "--today" in wrong.output
+
+
+def test_check_and_import_refuse_a_card_whose_example_is_not_exact(runner, tmp_path):
+    path = tmp_path / "kcpd.toml"
+    path.write_text(KCPD.replace('total = "380.00"', 'total = "390.00"', 1))
+    checked = runner.invoke(args=["rate-cards", "check", str(path)])
+    assert checked.exit_code == 1
+    assert f'{path}: examples[0].total: worked example "kcpd-basic": the card gives $380.00' in checked.output
+    imported = runner.invoke(args=["rate-cards", "import", str(path)])
+    assert imported.exit_code == 1 and "examples[0].total" in imported.output
+    assert db.session.scalar(select(Agency).where(Agency.slug == "kcpd")) is None
+
+
+def test_import_prints_warnings_and_imports(runner, tmp_path):
+    path = tmp_path / "kcpd.toml"
+    path.write_text(KCPD.replace('fee = "none"\n', 'fee = "none"\nrate = "5.00"\n', 1))
+    result = runner.invoke(args=["rate-cards", "import", str(path)])
+    assert result.exit_code == 0 and "warning: vehicle.rate" in result.output and "version 1" in result.output
+
+
 def test_import_creates_agency_then_versions(runner, tmp_path):
     path = tmp_path / "kcpd.toml"
     path.write_text(KCPD)
@@ -42,7 +84,7 @@ def test_import_creates_agency_then_versions(runner, tmp_path):
     assert agency.time_zone == "America/Chicago" and agency.jurisdiction == "Kansas City, MO"
     again = runner.invoke(args=["rate-cards", "import", str(path)])
     assert "nothing imported" in again.output
-    path.write_text(KCPD.replace('officer = "38.00"', 'officer = "40.00"', 1))
+    path.write_text(RAISED)
     second = runner.invoke(args=["rate-cards", "import", str(path)])
     assert second.exit_code == 0 and "version 2" in second.output
     versions = db.session.scalars(select(RateCardVersion.version).where(RateCardVersion.agency_id == agency.id))
@@ -62,7 +104,7 @@ def test_quotes_use_the_current_version_and_record_it(client, runner, tmp_path):
     path.write_text(KCPD)
     runner.invoke(args=["rate-cards", "import", str(path)])
     before = client.post("/api/v1/quotes", json=REQUEST).get_json()
-    path.write_text(KCPD.replace('officer = "38.00"', 'officer = "40.00"', 1))
+    path.write_text(RAISED)
     imported = runner.invoke(args=["rate-cards", "import", str(path)])
     assert "New quotes use it from" in imported.output, imported.output
     meanwhile = client.post("/api/v1/quotes", json=REQUEST).get_json()
@@ -105,7 +147,7 @@ def test_a_new_version_takes_effect_at_one_moment_for_the_api_and_the_live_panel
         return shown[0]
 
     assert both() == 1  # the panel has read the list of versions now
-    path.write_text(KCPD.replace('officer = "38.00"', 'officer = "40.00"', 1))
+    path.write_text(RAISED)
     runner.invoke(args=["rate-cards", "import", str(path)])
     deadline = time.monotonic() + cards.ACTIVATION_DELAY.total_seconds() + 2
     seen = []

@@ -1,6 +1,7 @@
 """Detail Desk pricing engine: pure, standard library only.
 
-Everything money-related is decided here: rate cards (``load_card``/``check_card``),
+Everything money-related is decided here: rate cards (``load_card``; ``check_card``/``review_card``
+also price the card's worked examples),
 request validation (``parse_request``), quotes (``quote``), cancellation fees and
 deposits, the billed minutes of a worked position (``billed_minutes``, for the
 invoice). Time is always passed in; nothing here reads the clock.
@@ -16,14 +17,16 @@ from .engine import Line, Quote, ShiftQuote, Step, quote
 from .invoice import billed_minutes, vehicle_minutes
 from .money import format_cents, parse_amount, round_half_up
 from .request import FieldError, QuoteRequest, RequestError, ShiftRequest, parse_request
+from .review import check_card, review_card
 from .screening import Approval, Notice
-from .validate import CardError, Problem, check_card, load_card
+from .validate import CardError, CardReview, Problem, load_card
 
 __all__ = [
     "SEED_CARD_DIR",
     "SEED_SLUGS",
     "Approval",
     "CardError",
+    "CardReview",
     "FieldError",
     "Line",
     "Notice",
@@ -45,6 +48,7 @@ __all__ = [
     "parse_request",
     "quote",
     "reduction_fee",
+    "review_card",
     "round_half_up",
     "shift_cancellation_fee",
     "vehicle_minutes",

@@ -58,8 +58,12 @@ def _pay_parts(pay: str, groups: list[tuple[Group, int]], minimum_minutes: int) 
 
 
 def _pay_cents(pay: str, groups: list[tuple[Group, int]], minimum_minutes: int) -> int:
-    return sum([round_line(rate, n, minutes) for (_, rate, minutes), n in
-                _pay_parts(pay, groups, minimum_minutes).items()])
+    if pay == "none":
+        return 0
+    cents = 0
+    for (_, rate, minutes), n in _pay_parts(pay, groups, minimum_minutes).items():
+        cents += round_line(rate, n, minutes)
+    return cents
 
 
 def _admin_parts(card: RateCard, admin: str, admin_hours: int, groups: list[tuple[Group, int]],
@@ -86,8 +90,9 @@ def _admin_parts(card: RateCard, admin: str, admin_hours: int, groups: list[tupl
             out.append((g.start_rate, n, m, round_half_up(Fraction(g.start_rate * n * m, 60) * a.percent / 100)))
         else:
             by_minutes[m] = by_minutes.get(m, 0) + n
-    if by_minutes and a.rate is not None:
-        out.extend((a.rate, n, m, round_line(a.rate, n, m)) for m, n in by_minutes.items())
+    if a.rate is not None:
+        for m, n in by_minutes.items():
+            out.append((a.rate, n, m, round_line(a.rate, n, m)))
     return out, False
 
 
@@ -95,7 +100,10 @@ def _admin_cents(card: RateCard, admin: str, admin_hours: int, groups: list[tupl
                  minimum_minutes: int, whole: bool) -> tuple[int, bool]:
     """The administration-fee part of a window's fee; (cents, admin unpublished)."""
     parts, unpublished = _admin_parts(card, admin, admin_hours, groups, minimum_minutes, whole)
-    return sum([p[3] for p in parts]), unpublished
+    cents = 0
+    for part in parts:
+        cents += part[3]
+    return cents, unpublished
 
 
 def _fee(card: RateCard, minimum_minutes: int, w: CancellationWindow,
@@ -147,17 +155,23 @@ def window_fees(card: RateCard, groups: Iterable[Group], minimum_minutes: int, *
     """The whole-shift fee inside each window, tightest first for the shift starting at ``start_min`` (needed
     when a window is given in business days). Windows often owe the same pay or administration part (Off Duty
     Management's "first 24 hours" in every window): each part is worked out once."""
-    live = [(g, g.count) for g in groups if g.count > 0]
-    positions = sum([n for _, n in live])
+    live = []
+    positions = 0
+    for g in groups:
+        if g.count > 0:
+            live.append((g, g.count))
+            positions += g.count
     pays: dict[str, int] = {}
     admins: dict[tuple[str, int], tuple[int, bool]] = {}
     out = []
+    by_days = False  # a window in business days: its length is the shift's own, so the order is too
     for w in card.cancellation:
         minutes = w.minutes
         if w.business_days:
             if start_min is None:
                 raise ValueError("a window in business days needs the shift's start")
             minutes = start_min - card.deadline(start_min, None, w.business_days)
+            by_days = True
         pay = pays.get(w.pay)
         if pay is None:
             pay = pays[w.pay] = _pay_cents(w.pay, live, minimum_minutes)
@@ -167,7 +181,8 @@ def window_fees(card: RateCard, groups: Iterable[Group], minimum_minutes: int, *
                                                                    minimum_minutes, True)
         out.append(WindowFee(minutes, pay + admin[0] + w.flat_per_position * positions, w.flat_per_booking,
                              admin[1], w))
-    out.sort(key=lambda wf: (wf.minutes is None, wf.minutes or 0))
+    if by_days:
+        out.sort(key=lambda wf: (wf.minutes is None, wf.minutes or 0))
     return tuple(out)
 
 

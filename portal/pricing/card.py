@@ -11,6 +11,7 @@ stored already rendered ("kcpd-policy-630-9-secondary-employment.txt, IV.A.13").
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -34,6 +35,7 @@ __all__ = [
     "JobType",
     "Jurisdiction",
     "LimitRule",
+    "MinuteTiers",
     "NoticePeriod",
     "Rank",
     "RateCard",
@@ -45,6 +47,7 @@ __all__ = [
     "Tier",
     "VehicleFee",
     "VenueKind",
+    "WorkedExample",
 ]
 
 
@@ -143,10 +146,10 @@ class Tier:
     also_selectable: bool = False
     if_headcount_at_least: int = 0
     if_attendance_over: int | None = None
+    replaces: bool = field(init=False, compare=False, repr=False)  # a replacement rate, not a surcharge
 
-    @property
-    def replaces(self) -> bool:
-        return self.premium != "surcharge"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "replaces", self.premium != "surcharge")
 
     @property
     def selectable(self) -> bool:
@@ -372,6 +375,44 @@ class LimitRule:
     source: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class WorkedExample:
+    """A worked example the agency states: a request (spec section 10, as JSON text) and the figures it comes to.
+    ``check_card`` and ``import`` price it and refuse the card unless every figure given comes out exact.
+
+    Amounts are cents; ``positions`` is per shift, rank -> count; ``cancellation_fees`` are ``(moment, fee)``
+    of cancelling the whole approved booking at that moment. ``None`` (or empty): not stated.
+    """
+
+    name: str
+    request: str
+    total: int | None = None
+    deposit: int | None = None
+    shift_totals: tuple[int, ...] | None = None
+    positions: tuple[tuple[tuple[str, int], ...], ...] | None = None
+    blocked: bool | None = None
+    cancellation_fees: tuple[tuple[datetime, int], ...] = ()
+    note: str = ""
+    source: str = ""
+
+    def body(self) -> dict[str, Any]:
+        """A fresh copy of the request body."""
+        body: dict[str, Any] = json.loads(self.request)
+        return body
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class MinuteTiers:
+    """The card's tiers that apply minute by minute by the calendar (holiday periods, daily windows) and what
+    finds their periods (the holiday rules, the zone). Derived once per card and compared by identity: a cheap
+    key for the engine's bounded cache of periods per day."""
+
+    zone: ZoneInfo
+    rules: RuleSet
+    holiday: tuple[Tier, ...]
+    window: tuple[Tier, ...]
+
+
 @dataclass(frozen=True)
 class RateCard:
     slug: str
@@ -405,6 +446,7 @@ class RateCard:
     blocked_dates: tuple[BlockedDate, ...] = ()
     attendance_minimum: AttendanceMinimum | None = None
     hour_limit: HourLimit | None = None
+    examples: tuple[WorkedExample, ...] = ()
     # Kept for the web layer's per-card forms (a fixed set of keys per card); the pricing package
     # derives everything it needs once, below, and keeps no cache of its own.
     _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
@@ -420,6 +462,10 @@ class RateCard:
     rate_tables: Mapping[str, Mapping[str, Mapping[str, int]]] = field(init=False, compare=False, repr=False)
     holiday_rules: RuleSet = field(init=False, compare=False, repr=False)  # ``holidays``, hashed once
     blocked_rules: RuleSet = field(init=False, compare=False, repr=False)  # the rules of ``blocked_dates``
+    minute_tiers: MinuteTiers = field(init=False, compare=False, repr=False)
+    whole_shift_tiers: tuple[Tier, ...] = field(init=False, compare=False, repr=False)  # priced by the whole shift
+    # each supervisor rule with the index of its rank and what it says (with its source), in card order
+    supervisor_rules: tuple[tuple[SupervisorRule, int, str], ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         derived: dict[str, Any] = {
@@ -432,11 +478,17 @@ class RateCard:
             "tier_by_key": MappingProxyType({t.key: t for t in self.tiers}),
             "tiers_by_when": MappingProxyType({w: tuple(t for t in self.tiers if t.when == w) for w in
                                                ("holiday", "notice", "selectable", "daily_window", "after_hours")}),
+            "whole_shift_tiers": tuple(t for t in self.tiers if t.whole_shift),
             "holiday_rules": RuleSet(self.holidays),
             "blocked_rules": RuleSet(b.rule for b in self.blocked_dates),
         }
+        by_when = derived["tiers_by_when"]
+        derived["minute_tiers"] = MinuteTiers(derived["zone"], derived["holiday_rules"], by_when["holiday"],
+                                              by_when["daily_window"])
         for k, v in derived.items():
             object.__setattr__(self, k, v)
+        object.__setattr__(self, "supervisor_rules", tuple(
+            (r, self._rank_index[r.rank], self._supervisor_text(r)) for r in self.supervisors))
         object.__setattr__(self, "rate_tables", MappingProxyType(
             {s.key: self._rate_table(s, {}) for s in reversed(self.schedules)}))
 
@@ -459,6 +511,19 @@ class RateCard:
                     row[t.key] = round_half_up(base * t.multiplier)
             table[rank] = row
         return table
+
+    def _supervisor_text(self, rule: SupervisorRule) -> str:
+        label = self.rank_label(rule.rank).lower()
+        if rule.explanation:
+            text = rule.explanation
+        elif rule.kind == "nth":
+            text = f"{rule.position} or more positions: one must be a {label}" + (
+                f", and one more for each further {rule.every}" if rule.every else "")
+        elif rule.kind == "per":
+            text = f"one {label} per {rule.per} positions below that rank"
+        else:
+            text = f"{rule.at_least} or more {self.rank_label(rule.of).lower()} positions: one {label} added"
+        return f"{text} ({rule.source or f'{self.short_name} policy'})"
 
     @property
     def paid_full_shift_if_released_early(self) -> bool:

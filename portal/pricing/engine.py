@@ -15,22 +15,26 @@ Pricing spec section 3, one shift at a time:
 6. every line rounds once, half up; totals are sums of lines.
 
 Times are epoch minutes internally, so elapsed time across daylight-saving
-changes is what is billed. Nothing here is cached across quotes: what is derived
-from the card alone lives on the card, the rest is worked out per quote.
+changes is what is billed. What the card alone decides is derived once when it is
+read (``RateCard``); what a card and a calendar day decide (the day cut into
+segments by holiday periods and daily windows) sits in a bounded LRU cache shared by
+every quote; the rest is worked out per quote. Nothing that a request alone decides
+is kept.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
+from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import cancellation as _cancellation
-from .card import RateCard, Tier
-from .holidays import day_periods, local_days, periods
+from .card import MinuteTiers, RateCard, Tier
+from .holidays import day_periods, periods
 from .money import format_cents, round_half_up, round_line
-from .request import QuoteRequest, ShiftRequest
+from .request import QuoteRequest, ShiftRequest, frozen_instance
 from .results import Group, Line, Quote, ShiftQuote, Step, WindowFee, decimal_text
 from .screening import Approval, Notice, screen
 from .staffing import recommend, staff_shift, vehicle_split
@@ -70,7 +74,62 @@ def _lead_words(minutes: int, business_days: int) -> str:
 
 
 Period = tuple[int, int, Tier, str]  # [a, b) in epoch minutes, the tier in force, a holiday name or ""
-Segment = tuple[int, int, tuple[Tier, ...], tuple[str, ...]]  # [a, b), tiers in force, holiday names
+
+
+class InForce(NamedTuple):
+    """The minute-level tiers in force during a segment of time."""
+
+    rep: tuple[Tier, ...]  # replacing the rate
+    sur: tuple[Tier, ...]  # adding a surcharge
+    names: tuple[str, ...]  # the holiday names of their periods
+    whole: tuple[Tier, ...]  # tiers priced by the whole shift (when any scheduled minute is in their periods)
+    whole_names: tuple[str, ...]  # the holiday names of their periods
+
+
+NOTHING = InForce((), (), (), (), ())
+Segment = tuple[int, int, InForce]  # [a, b) in epoch minutes and what is in force
+PricedSegment = tuple[int, int, list[Tier], list[Tier], tuple[str, ...]]  # [a, b), replacing, surcharging, names
+
+
+def _periods(plan: MinuteTiers, d: date) -> list[Period]:
+    """The periods of the card's minute-level tiers (holiday periods, daily windows) that start on local date ``d``."""
+    zone = plan.zone
+    periods = [(a, b, t, rule.name) for a, b, rule in day_periods(plan.rules, zone, d) for t in plan.holiday] \
+        if plan.holiday else []
+    for t in plan.window:
+        f, to = t.window_from or time(0), t.window_to or time(0)
+        periods.append((_epoch(datetime.combine(d, f, zone)), _epoch(datetime.combine(d if to > f else d + _DAY, to,
+                                                                                          zone)), t, ""))
+    return periods
+
+
+@lru_cache(maxsize=4096)
+def _day_segments(plan: MinuteTiers, d: date) -> tuple[int, tuple[Segment, ...]]:
+    """Local date ``d`` cut where a minute-level tier starts or stops: the epoch minute of the midnight that ends
+    it, and its segments from midnight to midnight (periods that start the day before included). Depends on the
+    card and the day only; kept for the 4,096 most recent (card, day) pairs, bounded whatever the requests ask."""
+    zone = plan.zone
+    start, end = _epoch(datetime.combine(d, time(0), zone)), _epoch(datetime.combine(d + _DAY, time(0), zone))
+    periods = [p for p in _periods(plan, d - _DAY) + _periods(plan, d) if p[0] < end and p[1] > start]
+    points = {start, end}
+    for a, b, _, _ in periods:
+        points.update(m for m in (a, b) if start < m < end)
+    segments: list[Segment] = []
+    for a, b in pairwise(sorted(points)):
+        rep: list[Tier] = []
+        sur: list[Tier] = []
+        names: list[str] = []
+        whole: list[Tier] = []
+        whole_names: list[str] = []
+        for pa, pb, t, name in periods:
+            if pa <= a < pb:
+                tiers, words = (whole, whole_names) if t.whole_shift else (rep if t.replaces else sur, names)
+                if t not in tiers:
+                    tiers.append(t)
+                if name and name not in words:
+                    words.append(name)
+        segments.append((a, b, InForce(tuple(rep), tuple(sur), tuple(names), tuple(whole), tuple(whole_names))))
+    return end, tuple(segments)
 
 
 class _Pricer:
@@ -89,8 +148,8 @@ class _Pricer:
         self.selected = card.tier(req.priority) if req.priority else None
         self.submitted_s = req.submitted_at.timestamp()
         self.offered = req.offered_rates
-        self.whole_shift = any(t.whole_shift for t in card.tiers)
-        self.days: dict[date, list[Period]] = {}
+        self.whole_shift = bool(card.whole_shift_tiers)
+        self.minute_level = bool(by_when["holiday"] or by_when["daily_window"])
         self.phrases: dict[tuple[str, tuple[str, ...], float], str] = {}  # (tier, holiday names, lead) -> phrase
 
     def shift_tiers(self, start_min: int, headcount: int) -> tuple[list[Tier], list[Tier], list[Tier]]:
@@ -100,59 +159,90 @@ class _Pricer:
             return [], [], []
         best: dict[bool, tuple[int, Tier]] = {}  # replaces -> (lead the tier covers, tier)
         for t in self.notice_tiers:
-            if not t.condition_met(headcount, self.req.attendance):
+            if (t.if_headcount_at_least or t.if_attendance_over is not None) and not t.condition_met(
+                    headcount, self.req.attendance):
                 continue
-            d = self.card.deadline(start_min, t.under_minutes, t.under_business_days)
-            if self.submitted_s > d * 60:
-                span = start_min - d
+            span = start_min - self.card.deadline(start_min, None, t.under_business_days) if t.under_business_days \
+                else t.under_minutes
+            if self.submitted_s > (start_min - span) * 60:
                 got = best.get(t.replaces)
                 if got is None or span < got[0]:
                     best[t.replaces] = (span, t)
-        notice = [t for _, t in best.values()]
-        rep = [t for t in notice if t.replaces]
-        sur = [t for t in notice if not t.replaces]
+        if not best and self.selected is None:
+            return [], [], []
+        rep: list[Tier] = []
+        sur: list[Tier] = []
+        notice: list[Tier] = []
+        for _, t in best.values():
+            notice.append(t)
+            (rep if t.replaces else sur).append(t)
         t = self.selected
         if t is not None and t not in notice:
             (rep if t.replaces else sur).append(t)
         return rep, sur, notice
 
-    def _day(self, d: date) -> list[Period]:
-        """The periods of minute-level tiers that start on local date ``d`` (worked out once per quote)."""
-        got = self.days.get(d)
-        if got is None:
-            card = self.card
-            got = self.days[d] = [(a, b, t, rule.name) for a, b, rule in day_periods(card.holiday_rules, card.zone, d)
-                                  for t in self.holiday_tiers] if self.holiday_tiers else []
-            for t in self.window_tiers:
-                f, to = t.window_from or time(0), t.window_to or time(0)
-                got.append((_epoch(datetime.combine(d, f, card.zone)),
-                            _epoch(datetime.combine(d if to > f else d + _DAY, to, card.zone)), t, ""))
-        return got
-
-    def segments(self, s: int, e: int) -> list[Segment]:
-        """``[(a, b, minute-level tiers in force, holiday names)]`` covering ``[s, e)``, cut where a holiday
-        period or daily window starts or stops or an ``after_hours`` threshold (counted from ``s``) passes."""
-        found = [p for d in local_days(self.card.zone, s, e) for p in self._day(d) if p[0] < e and p[1] > s] \
-            if self.holiday_tiers or self.window_tiers else []
-        if not found and not self.after_tiers:
-            return [(s, e, (), ())]
-        points = {s, e}
-        for a, b, _, _ in found:
-            points.update(m for m in (a, b) if s < m < e)
-        points.update(s + t.after_minutes for t in self.after_tiers if s < s + t.after_minutes < e)
+    def segments(self, s: int, e: int, day: date) -> list[Segment]:
+        """The segments covering ``[s, e)`` (``day``: the local date of ``s``), cut where a holiday period or daily
+        window starts or stops (the card's days, joined where nothing changes at midnight) or an ``after_hours``
+        threshold (counted from ``s``) passes."""
         out: list[Segment] = []
-        for a, b in pairwise(sorted(points)):
-            active: list[Tier] = []
-            names: list[str] = []
-            for pa, pb, t, name in found:
-                if pa <= a < pb:
-                    if t not in active:
-                        active.append(t)
-                    if name and name not in names:
-                        names.append(name)
-            active.extend(t for t in self.after_tiers if a >= s + t.after_minutes)
-            out.append((a, b, tuple(active), tuple(names)))
+        if self.minute_level:
+            plan = self.card.minute_tiers
+            d = day
+            while True:
+                midnight, day_segments = _day_segments(plan, d)
+                for a, b, state in day_segments:
+                    if b <= s:
+                        continue
+                    if a >= e:
+                        break
+                    if out and out[-1][2] == state:
+                        a = out.pop()[0]
+                    out.append((a if a > s else s, b if b < e else e, state))
+                if midnight >= e:
+                    break
+                d += _DAY
+        else:
+            out.append((s, e, NOTHING))
+        for t in self.after_tiers:
+            m = s + t.after_minutes
+            cut: list[Segment] = []
+            for a, b, state in out:
+                rep, sur, *rest = state
+                with_t = InForce(*(((*rep, t), sur) if t.replaces else (rep, (*sur, t))), *rest)
+                if a < m < b:
+                    cut += [(a, m, state), (m, b, with_t)]
+                else:
+                    cut.append((a, b, with_t if a >= m else state))
+            out = cut
         return out
+
+    def shift_segments(self, shift: ShiftRequest, e: int, rep0: list[Tier], sur0: list[Tier]
+                       ) -> tuple[list[PricedSegment], list[str], list[str]]:
+        """The segments of ``[shift start, e)`` with the replacing and the surcharging tiers in force in each (the
+        minute-level ones, then the shift's own ``rep0`` and ``sur0``), and the holiday names: all of them, and
+        those of the tiers priced by the whole shift. Such a tier applies everywhere when any scheduled minute is in
+        its periods, and nowhere otherwise."""
+        raw = self.segments(shift.start_min, e, shift.start.astimezone(self.card.zone).date())
+        whole_names: list[str] = []
+        if self.whole_shift:
+            whole: list[Tier] = []
+            for a, _, (_, _, _, tiers, names) in raw:
+                if a < shift.end_min:
+                    whole += [t for t in tiers if t not in whole]
+                    whole_names += [n for n in names if n not in whole_names]
+            rep0 = rep0 + [t for t in whole if t.replaces]
+            sur0 = sur0 + [t for t in whole if not t.replaces]
+        holiday_names = list(whole_names)
+        segs: list[PricedSegment] = []
+        for a, b, (rep, sur, names, _, _) in raw:
+            for n in names:
+                if n not in holiday_names:
+                    holiday_names.append(n)
+            if whole_names:
+                names = tuple(dict.fromkeys((*names, *whole_names)))
+            segs.append((a, b, [*rep, *rep0] if rep else rep0, [*sur, *sur0] if sur else sur0, names))
+        return segs, holiday_names, whole_names
 
     def phrase(self, t: Tier, names: tuple[str, ...], lead_s: float, by_notice: list[Tier]) -> str:
         """How a piece at tier ``t`` is described on its line."""
@@ -197,38 +287,9 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
     rep0, sur0, notice_tiers = p.shift_tiers(s, headcount)
     lead_s = s * 60 - p.submitted_s
 
-    # The segments of the longest billed interval, once per shift: shorter ones are its prefixes. Tiers priced by
-    # the whole shift apply everywhere when any scheduled minute is in their periods, and nowhere otherwise.
+    # The segments of the longest billed interval, once per shift: shorter ones are its prefixes.
     longest = max(minimum, sched + extra if shift.vehicles else sched)
-    raw = p.segments(s, s + longest)
-    whole: list[Tier] = []
-    whole_names: list[str] = []
-    if p.whole_shift:
-        for a, _, active, names in raw:
-            if a < shift.end_min:
-                for t in active:
-                    if t.whole_shift and t not in whole:
-                        whole.append(t)
-                    if t.whole_shift and t.when == "holiday":
-                        whole_names.extend(n for n in names if n not in whole_names)
-        rep0 += [t for t in whole if t.replaces]
-        sur0 += [t for t in whole if not t.replaces]
-    segs: list[tuple[int, int, list[Tier], list[Tier], tuple[str, ...]]] = []
-    holiday_names: list[str] = list(whole_names)
-    plain_names = tuple(whole_names)
-    for a, b, active, names in raw:
-        if not active:
-            segs.append((a, b, rep0, sur0, plain_names))
-            continue
-        minute = [t for t in active if not t.whole_shift]
-        if names and any(t.when == "holiday" for t in minute):
-            holiday_names.extend(n for n in names if n not in holiday_names)
-        else:
-            names = ()
-        if whole_names:
-            names = tuple(dict.fromkeys((*names, *whole_names)))
-        segs.append((a, b, [t for t in minute if t.replaces] + rep0, [t for t in minute if not t.replaces] + sur0,
-                     names))
+    segs, holiday_names, whole_names = p.shift_segments(shift, s + longest, rep0, sur0)
 
     labour: dict[tuple[str, int, int], list[Any]] = {}  # (rank, rate, minutes) -> [count, tier, phrases]
     premium: dict[tuple[str, str, int, int], list[Any]] = {}
@@ -236,13 +297,14 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
     padded = False
     rates = p.rates
     vehicle_phrase = f"Vehicle pick-up and return: {extra} min" if extra else ""
-    min_phrase = f"{_hours_word(minimum)}-hour minimum applies"
+    min_phrase = f"{_hours_word(minimum)}-hour minimum applies" if minimum > sched else ""
     for rank, has_vehicle, count in groups_raw:
         worked = sched + extra if has_vehicle else sched
-        billed = max(minimum, worked)
+        billed = minimum if minimum > worked else worked
         padded = padded or billed > worked
         e = s + billed
         row = rates[rank]
+        regular = row["regular"]
         pieces: list[list[Any]] = []  # [rate, tier, start, end, names]
         runs: dict[str, list[list[int]]] = {}  # surcharge tier key -> [[start, end], ...]
         for a, b, rep, sur, names in segs:
@@ -250,7 +312,7 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
                 break
             if b > e:
                 b = e
-            best, best_tier = row["regular"], "regular"
+            best, best_tier = regular, "regular"
             for t in rep:
                 r = row[t.key]
                 if r > best or (r == best and best_tier == "regular"):
@@ -299,15 +361,22 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
                             tuple([(pc[0], pc[3] - pc[2]) for pc in pieces] + surcharge_pieces)))
 
     lines: list[Line] = []
+    labour_cents = 0  # labour and premium lines: what a percentage charge is a percentage of
     for (rank, rate, minutes), (count, tier, phrases) in labour.items():
-        lines.append(Line("labour", rank, tier, count, minutes, rate, round_line(rate, count, minutes),
-                          "; ".join(phrases)))
+        amount = round_line(rate, count, minutes)
+        labour_cents += amount
+        lines.append(Line("labour", rank, tier, count, minutes, rate, amount, "; ".join(phrases)))
     for (tk, rank, rate, minutes), (count, _tier, phrases) in premium.items():
-        lines.append(Line("premium", rank, tk, count, minutes, rate, round_line(rate, count, minutes),
-                          "; ".join(phrases)))
-    labour_cents = sum([ln.amount_cents for ln in lines])
-    lines += _vehicle_lines(card, groups, shift.vehicles)
-    lines += _fee_lines(card, groups, headcount, labour_cents)
+        amount = round_line(rate, count, minutes)
+        labour_cents += amount
+        lines.append(Line("premium", rank, tk, count, minutes, rate, amount, "; ".join(phrases)))
+    if shift.vehicles:
+        lines += _vehicle_lines(card, groups, shift.vehicles)
+    if card.admin_fee.kind in ("per_hour", "percent", "per_job") or card.charges:
+        lines += _fee_lines(card, groups, headcount, labour_cents)
+    total = 0
+    for ln in lines:
+        total += ln.amount_cents
 
     if padded:
         explanations.append(f"Each position is billed at least {_hours_word(minimum)} hours"
@@ -326,7 +395,7 @@ def _price_shift(p: _Pricer, shift: ShiftRequest, index: int, minimum_headcount:
     positions = tuple([(rk, n) for rk, n in counts.items() if n])
     sq = ShiftQuote(
         index, shift.start, shift.end, s, shift.end_min, shift.job_type, shift.headcount, positions,
-        shift.vehicles, minimum, tuple(groups), tuple(lines), sum([ln.amount_cents for ln in lines]), labour_cents,
+        shift.vehicles, minimum, tuple(groups), tuple(lines), total, labour_cents,
         tuple(explanations), _cancellation.window_fees(card, groups, minimum, start_min=s),
     )
     return sq, notice_tiers, holiday_names
@@ -343,12 +412,8 @@ def _vehicle_lines(card: RateCard, groups: list[Group], vehicles: int) -> list[L
         if g.vehicle:
             m = max(g.billed_minutes, v.minimum_minutes)
             by_minutes[m] = by_minutes.get(m, 0) + g.count
-    notes = []
-    if v.extra_minutes:
-        notes.append(f"includes pick-up and return: {v.extra_minutes} min")
-    if v.minimum_minutes:
-        notes.append(f"{_hours_word(v.minimum_minutes)}-hour vehicle minimum")
-    extra_txt = "".join(f"; {n}" for n in notes)
+    extra_txt = (f"; includes pick-up and return: {v.extra_minutes} min" if v.extra_minutes else "") + (
+        f"; {_hours_word(v.minimum_minutes)}-hour vehicle minimum" if v.minimum_minutes else "")
     out = []
     for minutes, n in by_minutes.items():
         if v.kind == "per_hour":
@@ -368,11 +433,9 @@ def _vehicle_lines(card: RateCard, groups: list[Group], vehicles: int) -> list[L
 
 
 def _fee_lines(card: RateCard, groups: list[Group], headcount: int, labour_cents: int) -> list[Line]:
-    """The administration fee and the other charges: per position-hour (one line per group of positions equal in
-    billed minutes), a percentage of labour (labour and premium lines), or per job."""
+    """The administration fee and the other charges (for a card that has one): per position-hour (one line per group
+    of positions equal in billed minutes), a percentage of labour (labour and premium lines), or per job."""
     a = card.admin_fee
-    if a.kind not in ("per_hour", "percent", "per_job") and not card.charges:
-        return []
     by_billed: dict[int, int] = {}
     for g in groups:
         by_billed[g.billed_minutes] = by_billed.get(g.billed_minutes, 0) + g.count
@@ -415,7 +478,9 @@ def quote(req: QuoteRequest, card: RateCard) -> Quote:
     """Price ``req`` with ``card``. Pure: the same inputs always give the same quote."""
     p = _Pricer(card, req)
     scr = screen(req, card)
-    minimum_headcount, minimum_reason = _minimum_headcount(card, req, scr.minimum_headcount, scr.minimum_reason)
+    minimum_headcount, minimum_reason = scr.minimum_headcount, scr.minimum_reason
+    if card.attendance_minimum is not None:
+        minimum_headcount, minimum_reason = _minimum_headcount(card, req, minimum_headcount, minimum_reason)
     shifts: list[ShiftQuote] = []
     notice_shifts: dict[str, list[int]] = {}
     notice_tier: dict[str, Tier] = {}
@@ -448,8 +513,9 @@ def quote(req: QuoteRequest, card: RateCard) -> Quote:
                               t.source, tuple(holiday_shifts)))
     np_ = card.notice_period
     if np_ is not None:
-        short = [i for i, s in enumerate(shifts)
-                 if p.submitted_s > card.deadline(s.start_min, np_.minutes, np_.business_days) * 60]
+        short = [i for i, s in enumerate(shifts) if p.submitted_s > (
+            card.deadline(s.start_min, None, np_.business_days) if np_.business_days
+            else s.start_min - np_.minutes) * 60]
         if short:
             words = _lead_words(np_.minutes, np_.business_days)
             msg = np_.message or f"{card.short_name} asks for {words}' notice."
@@ -463,7 +529,8 @@ def quote(req: QuoteRequest, card: RateCard) -> Quote:
             notice = Notice("shift_too_long", f"{msg} ({_which(long_, n, 'is', 'are')} longer.)", ms.source,
                             tuple(long_))
             (blocks if ms.effect == "block" else notices).append(notice)
-    blocks += _blocked_dates(card, shifts)
+    if card.blocked_dates:
+        blocks += _blocked_dates(card, shifts)
     att = card.attendance_minimum
     if att is not None and att.headcount(req.attendance):
         raised = [i for i, s in enumerate(shifts) if s.requested_headcount < att.headcount(req.attendance)]
@@ -495,8 +562,10 @@ def quote(req: QuoteRequest, card: RateCard) -> Quote:
         notices.append(Notice("staffing_recommendation", msg, rec.source, tuple(below)))
 
     total = sum(s.total_cents for s in shifts)
-    return Quote(
-        agency=card.slug, rate_card_version=card.version, schedule=p.schedule.key,
+    # frozen_instance: the generated __init__ of a frozen dataclass sets its 15 fields one object.__setattr__ at a
+    # time, measured at about 4 % of a single-shift quote (benchmarks/README.md)
+    return frozen_instance(
+        Quote, agency=card.slug, rate_card_version=card.version, schedule=p.schedule.key,
         submitted_at=req.submitted_at, shifts=tuple(shifts), total_cents=total,
         deposit_cents=_cancellation.deposit_for(shifts, total), cancellation=_cancellation.steps_for(card, shifts),
         notices=tuple(notices), blocks=tuple(blocks), approvals=tuple(approvals), recommendation=rec,
@@ -506,8 +575,6 @@ def quote(req: QuoteRequest, card: RateCard) -> Quote:
 
 def _blocked_dates(card: RateCard, shifts: list[ShiftQuote]) -> list[Notice]:
     """A block per blocked date that a shift's scheduled time touches, naming the shifts."""
-    if not card.blocked_dates:
-        return []
     hit: dict[str, list[int]] = {}
     for i, s in enumerate(shifts):
         for _, _, rule in periods(card.blocked_rules, card.zone, s.start_min, s.end_min):

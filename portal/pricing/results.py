@@ -154,7 +154,7 @@ class Quote:
             "shifts": [s.to_dict() for s in self.shifts],
             "total_cents": self.total_cents,
             "deposit_cents": self.deposit_cents,
-            "cancellation": [st.to_dict() for st in self.cancellation],
+            "cancellation": _steps_json(self.cancellation),
             "cancellation_note": "Before the agency approves the booking nothing is owed.",
             "notices": [n.to_dict() for n in self.notices],
             "blocks": [b.to_dict() for b in self.blocks],
@@ -162,6 +162,21 @@ class Quote:
             "recommendation": None if self.recommendation is None else self.recommendation.to_dict(),
             "admin_fee": admin,
         }
+
+
+def _steps_json(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
+    """``[step.to_dict() for step in steps]``, each moment formatted once: the steps are consecutive, so a step's
+    ``from`` is the previous step's ``until``."""
+    out = []
+    prev: datetime | None = None
+    prev_text = ""
+    for st in steps:
+        start = st.start
+        until = st.until.isoformat()
+        out.append({"from": None if start is None else prev_text if start == prev else start.isoformat(),
+                    "until": until, "fee_cents": st.fee_cents, "label": st.label})
+        prev, prev_text = st.until, until
+    return out
 
 
 def decimal_text(x: Fraction) -> str:

@@ -42,9 +42,8 @@ def staff_shift(card: RateCard, shift: ShiftRequest, minimum_headcount: int = 0,
     if not card.supervisors:
         return counts, notes
 
-    reqs: list[tuple[int, int, SupervisorRule]] = []
-    for rule in card.supervisors:
-        ri = card.rank_index(rule.rank)
+    reqs: list[tuple[int, int, SupervisorRule, str]] = []
+    for rule, ri, text in card.supervisor_rules:
         if rule.kind == "nth":
             need = 0 if n < rule.position else 1 + ((n - rule.position) // rule.every if rule.every else 0)
         elif rule.kind == "per":
@@ -53,24 +52,25 @@ def staff_shift(card: RateCard, shift: ShiftRequest, minimum_headcount: int = 0,
         else:
             continue  # rank_count rules look at the ranks the others leave
         if need:
-            reqs.append((ri, need, rule))
-    reqs.sort(key=lambda x: -x[0])
+            reqs.append((ri, need, rule, text))
+    if len(reqs) > 1:
+        reqs.sort(key=lambda x: -x[0])
     used = dict.fromkeys(keys, 0)
-    for ri, need, rule in reqs:
-        _require(card, counts, used, ri, need, rule, notes)
-    for rule in card.supervisors:
+    for ri, need, rule, text in reqs:
+        _require(card, counts, used, ri, need, rule, text, notes)
+    for rule, ri, text in card.supervisor_rules:
         if rule.kind == "rank_count" and counts[rule.of] >= rule.at_least:
-            _require(card, counts, used, card.rank_index(rule.rank), 1, rule, notes)
+            _require(card, counts, used, ri, 1, rule, text, notes)
     return counts, notes
 
 
 def _require(card: RateCard, counts: dict[str, int], used: dict[str, int], ri: int, need: int,
-             rule: SupervisorRule, notes: list[str]) -> None:
-    """``need`` positions of rank ``ri`` or higher, for ``rule``: requested ones not yet counted toward another
-    rule first; then the lowest-ranked positions are converted (``nth``) or positions are added."""
+             rule: SupervisorRule, text: str, notes: list[str]) -> None:
+    """``need`` positions of rank ``ri`` or higher, for ``rule`` (``text``: what it says): requested ones not yet
+    counted toward another rule first; then the lowest-ranked positions are converted (``nth``) or positions are
+    added."""
     keys = card.rank_keys
     rank = keys[ri]
-    text = _rule_text(card, rule)
     filled = 0
     for k in keys[ri:]:
         take = min(counts[k] - used[k], need - filled)
@@ -96,20 +96,6 @@ def _require(card: RateCard, counts: dict[str, int], used: dict[str, int], ri: i
         counts[rank] += short
         used[rank] += short
         notes.append(f"{text}: {short} added")
-
-
-def _rule_text(card: RateCard, rule: SupervisorRule) -> str:
-    label = card.rank_label(rule.rank).lower()
-    if rule.explanation:
-        text = rule.explanation
-    elif rule.kind == "nth":
-        text = f"{rule.position} or more positions: one must be a {label}" + (
-            f", and one more for each further {rule.every}" if rule.every else "")
-    elif rule.kind == "per":
-        text = f"one {label} per {rule.per} positions below that rank"
-    else:
-        text = f"{rule.at_least} or more {card.rank_label(rule.of).lower()} positions: one {label} added"
-    return f"{text} ({rule.source or f'{card.short_name} policy'})"
 
 
 def vehicle_split(card: RateCard, counts: dict[str, int], vehicles: int) -> list[tuple[str, bool, int]]:

@@ -410,7 +410,7 @@ flat_per_position = "10.00"
 [[cancellation]]
 within_hours = 48
 pay = "minimum"
-admin_fee = "first_hours"
+admin_fee_owed = "first_hours"
 admin_fee_hours = 24
 [[cancellation]]
 within_hours = 12

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from portal.pricing import SEED_CARD_DIR, SEED_SLUGS, CardError, check_card, load_card
+from portal.pricing import SEED_CARD_DIR, SEED_SLUGS, CardError, check_card, load_card, review_card
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rate-cards.md"
 
@@ -112,7 +113,8 @@ def test_documented_example_card_is_valid():
     text = DOCS.read_text(encoding="utf-8")
     m = re.search(r"<!-- example-card -->\s*```toml\n(.*?)```", text, re.S)
     assert m, "docs/rate-cards.md lost its example card"
-    assert check_card(m.group(1)) == []
+    review = review_card(m.group(1), today=date(2027, 1, 1))
+    assert (review.problems, review.warnings) == ((), ())
 
 
 def test_every_problem_is_reported_with_its_location():
@@ -163,8 +165,8 @@ def test_load_card_raises_with_all_problems():
      "cancellation[1].within_hours", "same length"),
     (lambda t: t + '[[cancellation]]\npay = "minimum"\n[[cancellation]]\npay = "none"\n',
      "cancellation[1].within_hours", "any time"),
-    (lambda t: t + '[[cancellation]]\nwithin_hours = 24\nadmin_fee = "first_hours"\n', "cancellation[0].admin_fee",
-     "no administration fee"),
+    (lambda t: t + '[[cancellation]]\nwithin_hours = 24\nadmin_fee_owed = "first_hours"\n',
+     "cancellation[0].admin_fee_owed", "no administration fee"),
     (lambda t: t + '[tiers.h]\nwhen = "holiday"\npremium = "multiplier"\n[[holidays]]\nkey = "a"\nname = "A"\n'
      'rule = "relative"\nrelative_to = "b"\ndays = 1\n[[holidays]]\nkey = "b"\nname = "B"\nrule = "relative"\n'
      'relative_to = "a"\ndays = 1\n', "holidays[0].relative_to", "loop"),
@@ -185,7 +187,6 @@ def test_load_card_raises_with_all_problems():
      "5-digit"),
     (lambda t: t + '[staffing]\n[staffing.venues.a]\nlow = 900\nhigh = 100\n', "staffing.venues.a.low",
      "not be above"),
-    (lambda t: t + '[admin_fee]\nkind = "unpublished"\nrate = "1.00"\n', "admin_fee.rate", "takes no hourly rate"),
     (lambda t: t + '[vehicle]\nfee = "flat"\n', "vehicle.flat", "required"),
     (lambda t: t + '[sources.a]\ntitle = "A"\n[max_shift]\nhours = 16\nsource = "b#1"\n', "max_shift.source",
      "unknown source"),

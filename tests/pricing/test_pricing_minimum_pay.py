@@ -98,7 +98,7 @@ def test_percentage_admin_fee_on_cancellation_includes_surcharges(name):
     extra = dict(extra)
     submitted = extra.pop("submitted", "2027-01-04T09:00" if shift is not JULY4 else "2027-06-01T09:00")
     card = make_card(tables + '[admin_fee]\nkind = "percent"\npercent = "10"\n[[cancellation]]\nwithin_hours = 48\n'
-                     'pay = "minimum"\nadmin_fee = "minimum_hours"\n', top=top)
+                     'pay = "minimum"\nadmin_fee_owed = "minimum_hours"\n', top=top)
     q = price(card, [{**shift, "officers": 1}], submitted=submitted, **extra)
     start = q.shifts[0].start
     # the minimum pay plus 10 % of it

@@ -212,7 +212,7 @@ source = "page#Fees"
 [[cancellation]]
 within_hours = 48
 pay = "minimum"
-admin_fee = "per_job"
+admin_fee_owed = "per_job"
 """
 
 
@@ -419,10 +419,6 @@ from = "17:00"
     ('[tiers.x]\nwhen = "notice"\npremium = "surcharge"\namount = "1.00"\n', "tiers.x.under_hours", "one of them"),
     ('[tiers.x]\nwhen = "notice"\nunder_hours = 2\nunder_business_days = 2\npremium = "surcharge"\namount = "1.00"\n',
      "tiers.x.under_hours", "one of them"),
-    ('[tiers.x]\nwhen = "after_hours"\nafter_hours = 8\nwhole_shift = true\npremium = "multiplier"\n'
-     'multiplier = "1.5"\n', "tiers.x.whole_shift", "holiday"),
-    ('[tiers.x]\nwhen = "holiday"\nselectable = true\npremium = "multiplier"\nmultiplier = "1.5"\n' + JULY_4TH,
-     "tiers.x.selectable", 'when = "notice"'),
     ('[tiers.x]\nwhen = "notice"\nunder_hours = 2\npremium = "surcharge"\namount = "1.00"\n[tiers.x.only_if]\n'
      'crowd = 5\n', "tiers.x.only_if.crowd", "unknown field"),
     ('[tiers.x]\nwhen = "notice"\nunder_hours = 2\npremium = "surcharge"\namount = "1.00"\n[tiers.x.only_if]\n',
@@ -440,17 +436,13 @@ from = "17:00"
      "blocked_dates[0].source", "unknown source"),
     ('[[supervisors]]\nrule = "nth"\nposition = 4\nevery = 0\nrank = "sergeant"\n', "supervisors[0].every",
      "from 1"),
-    ('[[supervisors]]\nrule = "per"\nper = 3\nevery = 5\nrank = "sergeant"\n', "supervisors[0].every",
-     "not used by"),
     ('[[supervisors]]\nrule = "rank_count"\nrank = "lieutenant"\nat_least = 2\n', "supervisors[0].of", "required"),
     ('[[supervisors]]\nrule = "rank_count"\nrank = "lieutenant"\nof = "general"\nat_least = 2\n',
      "supervisors[0].of", "unknown rank"),
     ('[attendance_minimum]\nplus = 1\n', "attendance_minimum.attendees_per_officer", "required"),
     ('[admin_fee]\nkind = "per_job"\neach_additional = "2.00"\n', "admin_fee.first_position", "required"),
-    ('[admin_fee]\nkind = "per_hour"\nrate = "2.00"\nfirst_position = "2.00"\n', "admin_fee.first_position",
-     "per_job"),
-    ('[admin_fee]\nkind = "per_hour"\nrate = "2.00"\n[[cancellation]]\nadmin_fee = "per_job"\n',
-     "cancellation[0].admin_fee", "per-job"),
+    ('[admin_fee]\nkind = "per_hour"\nrate = "2.00"\n[[cancellation]]\nadmin_fee_owed = "per_job"\n',
+     "cancellation[0].admin_fee_owed", "per-job"),
     ('[charges.x]\nlabel = "X"\n', "charges.x.per_hour", "percent"),
     ('[charges.x]\nlabel = "X"\npercent = "five"\n', "charges.x.percent", "percentage"),
     ('[vehicle]\nfee = "per_hour"\nrate = "5.00"\nminimum_hours = "x"\n', "vehicle.minimum_hours", "hours"),
@@ -509,11 +501,11 @@ flat_per_position = "5.00"
 [[cancellation]]
 within_business_days = 1
 pay = "minimum"
-admin_fee = "per_job"
+admin_fee_owed = "per_job"
 [[cancellation]]
 within_hours = 12
 pay = "minimum"
-admin_fee = "per_job"
+admin_fee_owed = "per_job"
 flat_per_position = "20.00"
 [attendance_minimum]
 attendees_per_officer = 100

@@ -41,3 +41,9 @@ def assert_matches_example(quote: dict[str, Any], example: dict[str, Any]) -> No
     assert bool(quote["blocks"]) == expect["blocked"]
     for moment, fee in expect.get("cancellation_fee_cents_at", {}).items():
         assert fee_from_steps(quote["cancellation"], datetime.fromisoformat(moment)) == fee, moment
+
+
+def without_worked_examples(card_text: str) -> str:
+    """A card's text without its ``[[examples]]`` (they come last in the shipped cards): for tests that import a
+    changed card, whose figures its examples would no longer state."""
+    return card_text.split("\n[[examples]]")[0]
