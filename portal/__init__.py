@@ -139,6 +139,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["duration"] = formatting.duration
     app.jinja_env.filters["iso_local"] = formatting.iso_local
     app.jinja_env.filters["positions_text"] = formatting.positions_text
+    app.jinja_env.filters["cited"] = formatting.cited
+    app.jinja_env.filters["cancellation_rows"] = formatting.cancellation_rows
     app.jinja_env.globals["htmx_url"] = lambda: app.config["HTMX_URL"]
     app.jinja_env.globals["htmx_sri"] = lambda: app.config["HTMX_SRI"]
     app.jinja_env.globals["payments_test_mode"] = lambda: _payments_test_mode(app.config)

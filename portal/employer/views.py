@@ -29,7 +29,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from werkzeug.datastructures import MultiDict
 
-from portal import accounts, payments, quote_forms
+from portal import accounts, formatting, payments, quote_forms
 from portal.access import restrict_blueprint
 from portal.bookings import attachments, drafts, forms, queries, submission
 from portal.bookings.states import TransitionError
@@ -166,7 +166,7 @@ def _card_of_slug(slug: str | None):
 def _jurisdiction_errors(form: forms.LocationForm, card, data: dict, now: datetime) -> bool:
     blocks = drafts.advice(card, data, now=now, location_only=True).blocks
     for block in blocks:
-        source = f" (Source: {block['source']})" if block.get("source") else ""
+        source = f" (Source: {formatting.cited(block['source'], card)})" if block.get("source") else ""
         form.city.errors = [*form.city.errors, block["message"] + source]
     return bool(blocks)
 
