@@ -91,7 +91,7 @@ def _respond(html: str, status: int = 200, *, push: str | None = None) -> Respon
 def _page(status: int = 200, *, push: str | None = None, **ctx) -> Response:
     """The wizard page, or only its ``wizard`` block for htmx."""
     if is_fragment():
-        return _respond(render_block(WIZARD, "wizard", **ctx), status, push=push)
+        return _respond(render_block(WIZARD, "wizard", fragment=True, **ctx), status, push=push)
     return _respond(render_template(WIZARD, **ctx), status)
 
 
