@@ -253,6 +253,10 @@ def _step_or_404(step: str) -> str:
 def step(booking_id: int, step: str):
     booking = queries.get_booking_for(current_user, booking_id)
     step = _step_or_404(step)
+    if step == "review" and request.method == "POST":
+        # the review's form posts to the review's own address: a refused submission is shown there, an
+        # address that opens the review again (``submit``'s older address stays for clients that use it)
+        return submit(booking_id)
     if not booking.is_draft:
         return redirect(url_for("employer.booking", booking_id=booking.id), 303)
     if STEPS.index(step) > STEPS.index(booking.step):
@@ -265,8 +269,6 @@ def step(booking_id: int, step: str):
         ctx = _context(step, booking=booking, card=card, data=data, form=_bind_saved(step, card, data), now=now)
         return _page(push=here, **ctx)
     handler = {"location": _post_location, "work": _post_work, "shifts": _post_shifts, "orders": _post_orders}
-    if step == "review":
-        return redirect(here, 303)
     return handler[step](booking, card, data, now)
 
 
