@@ -120,6 +120,9 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
         "step_url": step_url, "preview_url": preview_url,
         "screening_questions": forms.screening_questions(card) if card else [],
     }
+    if step == "location" and card is not None:  # beside the address: the agency's jurisdiction, block or warning
+        blocks = [b for b in advice.blocks if b["code"] == "outside_jurisdiction"]
+        ctx["location_check"] = {**blocks[0], "block": True} if blocks else drafts.location_warning(card, data)
     ctx.update(extra)
     if step == "orders" and booking is not None:
         ctx.setdefault("upload_form", forms.UploadForm())
@@ -238,7 +241,7 @@ def new_preview():
     carried = _quote_fields(request.form)
     if card is not None and carried:
         drafts.apply_shift_formdata(card, carried, data)
-    ctx = _context("location", booking=None, card=card, data=data, form=form, now=_now())
+    ctx = _context("location", booking=None, card=card, data=data, form=form, now=_now(), location_oob=True)
     return _respond(render_block(WIZARD, "live", **ctx))
 
 
@@ -416,7 +419,8 @@ def preview(booking_id: int, step: str):
         form = forms.OrdersForm(meta={"csrf": False})
     else:
         form = None
-    ctx = _context(step, booking=booking, card=card, data=data, form=form, now=now, problems=[])
+    ctx = _context(step, booking=booking, card=card, data=data, form=form, now=now, problems=[],
+                   location_oob=step == "location")
     return _respond(render_block(WIZARD, "live", **ctx))
 
 
