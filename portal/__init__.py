@@ -37,16 +37,17 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         instance.mkdir(parents=True, exist_ok=True)
 
+    from portal.security import init_security
+
+    # first: its request guards run before CSRF's check; before the blueprints: their <int:...> routes use
+    # its bounded converter
+    init_security(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     _init_login(app)
-
-    from portal.security import init_security
-
-    init_security(app)  # before the blueprints: their <int:...> routes use its bounded converter
     from portal import htmx
 
     htmx.init_app(app)
@@ -139,6 +140,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["duration"] = formatting.duration
     app.jinja_env.filters["iso_local"] = formatting.iso_local
     app.jinja_env.filters["positions_text"] = formatting.positions_text
+    app.jinja_env.filters["cited"] = formatting.cited
+    app.jinja_env.filters["cancellation_rows"] = formatting.cancellation_rows
     app.jinja_env.globals["htmx_url"] = lambda: app.config["HTMX_URL"]
     app.jinja_env.globals["htmx_sri"] = lambda: app.config["HTMX_SRI"]
     app.jinja_env.globals["payments_test_mode"] = lambda: _payments_test_mode(app.config)

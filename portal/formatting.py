@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -47,3 +47,66 @@ def positions_text(positions: dict[str, int], label_of=None) -> str:
         word = (label_of(rank) if label_of else rank.replace("_", " ")).lower()
         parts.append(f"{count} {word}{'' if count == 1 else 's'}")
     return ", ".join(parts)
+
+
+def cited(text: str | None, card) -> str:
+    """A rule's citation, or a sentence that quotes one, with each of the card's sources named by its title.
+
+    The engine cites a source as its file and section ("kcpd-policy-630-9-secondary-employment.txt, IV.A.2",
+    the JSON documents' ``source``); people read "KCPD Personnel Policy 630-9: Secondary Employment
+    (effective 2025-12-31), IV.A.2".
+    """
+    if not text or card is None:
+        return text or ""
+    for source in card.sources.values():
+        if source.file and source.file in text:
+            text = text.replace(source.file, source.title)
+    return text
+
+
+_BOUNDARY = "%a %-d %b, %H:%M"
+
+
+def _epoch_minute(at: datetime) -> int:
+    return int(at.timestamp()) // 60
+
+
+def _lead(window) -> str:
+    """How long before the start a cancellation window opens: "72 hours", "3 business days"."""
+    if window.business_days:
+        return f"{window.business_days} business day{'s' if window.business_days != 1 else ''}"
+    hours, rest = divmod(window.minutes, 60)
+    return duration(window.minutes) if rest else f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def cancellation_rows(quote: dict, card) -> list[dict]:
+    """The quote's dated cancellation steps as a person reads the agency's rule.
+
+    The engine's steps are ``[from, until)`` to the minute: a 72-hour window opens one minute after the
+    moment 72 hours before the start, so a step reads "until Sun 20 Dec, 18:01". Each boundary is named
+    here by what makes it: "72 hours before the start (Sun 20 Dec, 18:00)", "the start of shift 2 (...)".
+    Only the words change; the steps (``from``, ``until``, ``fee_cents``) are the engine's.
+    """
+    starts = [_epoch_minute(datetime.fromisoformat(s["start"])) for s in quote["shifts"]]
+    several = len(starts) > 1
+    windows = [w for w in card.cancellation if w.minutes or w.business_days]
+
+    def boundary(iso: str) -> str:
+        at = datetime.fromisoformat(iso)
+        minute = _epoch_minute(at)
+        for i, start in enumerate(starts):
+            if minute == start:
+                return f"the start{f' of shift {i + 1}' if several else ''} ({at.strftime(_BOUNDARY)})"
+        for i, start in enumerate(starts):
+            for w in windows:
+                if minute - 1 == card.deadline(start, w.minutes, w.business_days):
+                    before = at - timedelta(minutes=1)
+                    whose = f"shift {i + 1}" if several else "the start"
+                    return f"{_lead(w)} before {whose} ({before.strftime(_BOUNDARY)})"
+        return at.strftime(_BOUNDARY)
+
+    return [
+        {"when": f"From {boundary(s['from']) if s['from'] else 'approval'} until {boundary(s['until'])}",
+         "fee_cents": s["fee_cents"]}
+        for s in quote["cancellation"]
+    ]

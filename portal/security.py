@@ -54,7 +54,8 @@ def content_security_policy(config) -> str:
 
 
 def has_nul_byte() -> bool:
-    """Whether the path, the query or a posted form field (name or value) holds a NUL byte.
+    """Whether the path, the query or a posted form field (name or value) holds a NUL byte, or a field of a
+    multipart form has a name werkzeug cannot read (a CR or LF in it: the key is None).
 
     No text the portal takes can contain one, and PostgreSQL refuses to store it: such a request is
     refused whole (400) before any view sees it, whatever the route.
@@ -63,7 +64,7 @@ def has_nul_byte() -> bool:
         return True
     for fields in (request.args, request.form):
         for key, value in fields.items(multi=True):
-            if "\x00" in key or "\x00" in value:
+            if key is None or "\x00" in key or "\x00" in value:
                 return True
     return any("\x00" in (f.filename or "") for f in request.files.values())
 
@@ -77,7 +78,8 @@ def _signed_in() -> bool:
 
 
 def init_security(app: Flask) -> None:
-    """Headers on every response; the request guards. Call before registering blueprints."""
+    """Headers on every response; the request guards. Call before registering blueprints, and before
+    CSRFProtect: its check reads every field name, and must not meet one the guard refuses."""
     app.url_map.converters["int"] = DatabaseIdConverter
     csp = content_security_policy(app.config)
 

@@ -131,6 +131,26 @@ def test_login_redirects_only_to_local_next(client, users):
     assert response.headers["Location"].endswith("/auth/profile")
 
 
+def test_signup_goes_on_to_a_local_next_and_the_login_page_passes_it_along(client):
+    """From "Request these officers": log in and sign up both carry the visitor on to the request."""
+    target = "/employer/requests/new?agency=tucson&shifts-0-date=2030-01-02"
+    login_page = client.get("/auth/login", query_string={"next": target}).get_data(as_text=True)
+    signup_link = '/auth/signup?next=/employer/requests/new?agency%3Dtucson%26shifts-0-date%3D2030-01-02'
+    assert login_page.count(f'href="{signup_link}"') == 2  # the header's button and the page's link
+    page = client.get(signup_link).get_data(as_text=True)
+    assert 'action="/auth/signup?next=' in page and "with the shifts from your quote" in page
+    response = client.post(signup_link, data={"csrf_token": csrf_token_from(page), **SIGNUP})
+    assert response.status_code == 302 and response.headers["Location"] == target
+
+
+def test_signup_never_goes_on_to_another_site(client):
+    page = client.get("/auth/signup?next=https://evil.example/").get_data(as_text=True)
+    assert "evil.example" not in page
+    response = client.post("/auth/signup?next=https://evil.example/", data={"csrf_token": csrf_token_from(page),
+                                                                            **SIGNUP})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/employer/")
+
+
 def test_inactive_user_cannot_log_in(client, users):
     user = users.make("employer")
     user.active = False

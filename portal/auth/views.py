@@ -34,6 +34,7 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint_for(current_user)))
     form = SignupForm()
+    next_url = _safe_next(request.args.get("next"))  # where the visitor was going ("Request these officers")
     status = 200
     if form.validate_on_submit():
         try:
@@ -55,10 +56,10 @@ def signup():
         else:
             login_user(user)
             flash(f"Welcome to Detail Desk, {user.full_name}. Your organisation's account is ready.", "success")
-            return redirect(url_for("employer.dashboard"))
+            return redirect(next_url or url_for("employer.dashboard"))
     if request.method == "POST":
         status = 422
-    return render_template("auth/signup.html", form=form), status
+    return render_template("auth/signup.html", form=form, next_url=next_url), status
 
 
 def _login_key() -> str:
@@ -74,6 +75,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint_for(current_user)))
     form = LoginForm()
+    next_url = _safe_next(request.args.get("next"))
     status = 200
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
@@ -81,11 +83,11 @@ def login():
             session.pop("csrf_token", None)  # a token from before signing in is not one of this session
             login_user(user, remember=form.remember.data)
             flash(f"Signed in as {user.email}.", "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint_for(user)))
+            return redirect(next_url or url_for(home_endpoint_for(user)))
         form.password.errors.append("That email and password do not match an account.")
     if request.method == "POST":
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, next_url=next_url), status
 
 
 @bp.post("/logout")

@@ -207,3 +207,16 @@ def advice(card: RateCard, data: DraftData, *, now: datetime, location_only: boo
     )
 
 
+def location_warning(card: RateCard, data: DraftData) -> dict[str, str] | None:
+    """A warning when the address is outside the agency's own city, for a card that does not restrict its
+    officers to it (a card that does blocks such a request: ``advice``); None inside, or while incomplete."""
+    j = card.jurisdiction
+    city, state = " ".join((data.get("city") or "").split()), (data.get("state") or "").strip()
+    if j is None or j.restrict or not (city and state):
+        return None
+    if city.casefold() == j.city.casefold() and state.casefold() in {s.casefold() for s in (j.state, *j.state_names)}:
+        return None
+    return {"code": "outside_city", "source": j.source,
+            "message": f"{card.short_name} is the police department of {j.city}, {j.state}, and this address is in "
+                       f"{city}, {state}. Check the address: {card.short_name} decides whether it works outside "
+                       f"{j.city} when it reviews the request."}

@@ -28,7 +28,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from werkzeug.datastructures import MultiDict
 
-from portal import accounts, clock, payments, quote_forms
+from portal import accounts, clock, formatting, payments, quote_forms
 from portal.access import restrict_blueprint
 from portal.bookings import attachments, drafts, forms, queries, submission
 from portal.bookings.states import TransitionError
@@ -90,7 +90,7 @@ def _respond(html: str, status: int = 200, *, push: str | None = None) -> Respon
 def _page(status: int = 200, *, push: str | None = None, **ctx) -> Response:
     """The wizard page, or only its ``wizard`` block for htmx."""
     if is_fragment():
-        return _respond(render_block(WIZARD, "wizard", **ctx), status, push=push)
+        return _respond(render_block(WIZARD, "wizard", fragment=True, **ctx), status, push=push)
     return _respond(render_template(WIZARD, **ctx), status)
 
 
@@ -119,6 +119,9 @@ def _context(step: str, *, booking: Booking | None, card, data: dict, form, now:
         "step_url": step_url, "preview_url": preview_url,
         "screening_questions": forms.screening_questions(card) if card else [],
     }
+    if step == "location" and card is not None:  # beside the address: the agency's jurisdiction, block or warning
+        blocks = [b for b in advice.blocks if b["code"] == "outside_jurisdiction"]
+        ctx["location_check"] = {**blocks[0], "block": True} if blocks else drafts.location_warning(card, data)
     ctx.update(extra)
     if step == "orders" and booking is not None:
         ctx.setdefault("upload_form", forms.UploadForm())
@@ -165,7 +168,7 @@ def _card_of_slug(slug: str | None):
 def _jurisdiction_errors(form: forms.LocationForm, card, data: dict, now: datetime) -> bool:
     blocks = drafts.advice(card, data, now=now, location_only=True).blocks
     for block in blocks:
-        source = f" (Source: {block['source']})" if block.get("source") else ""
+        source = f" (Source: {formatting.cited(block['source'], card)})" if block.get("source") else ""
         form.city.errors = [*form.city.errors, block["message"] + source]
     return bool(blocks)
 
@@ -237,7 +240,7 @@ def new_preview():
     carried = _quote_fields(request.form)
     if card is not None and carried:
         drafts.apply_shift_formdata(card, carried, data)
-    ctx = _context("location", booking=None, card=card, data=data, form=form, now=_now())
+    ctx = _context("location", booking=None, card=card, data=data, form=form, now=_now(), location_oob=True)
     return _respond(render_block(WIZARD, "live", **ctx))
 
 
@@ -252,6 +255,10 @@ def _step_or_404(step: str) -> str:
 def step(booking_id: int, step: str):
     booking = queries.get_booking_for(current_user, booking_id)
     step = _step_or_404(step)
+    if step == "review" and request.method == "POST":
+        # the review's form posts to the review's own address: a refused submission is shown there, an
+        # address that opens the review again (``submit``'s older address stays for clients that use it)
+        return submit(booking_id)
     if not booking.is_draft:
         return redirect(url_for("employer.booking", booking_id=booking.id), 303)
     if STEPS.index(step) > STEPS.index(booking.step):
@@ -264,8 +271,6 @@ def step(booking_id: int, step: str):
         ctx = _context(step, booking=booking, card=card, data=data, form=_bind_saved(step, card, data), now=now)
         return _page(push=here, **ctx)
     handler = {"location": _post_location, "work": _post_work, "shifts": _post_shifts, "orders": _post_orders}
-    if step == "review":
-        return redirect(here, 303)
     return handler[step](booking, card, data, now)
 
 
@@ -413,7 +418,8 @@ def preview(booking_id: int, step: str):
         form = forms.OrdersForm(meta={"csrf": False})
     else:
         form = None
-    ctx = _context(step, booking=booking, card=card, data=data, form=form, now=now, problems=[])
+    ctx = _context(step, booking=booking, card=card, data=data, form=form, now=now, problems=[],
+                   location_oob=step == "location")
     return _respond(render_block(WIZARD, "live", **ctx))
 
 

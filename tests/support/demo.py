@@ -89,6 +89,14 @@ def log_in(page, user: User) -> None:
     expect(page).not_to_have_url(re.compile(r"/auth/login"))
 
 
+def fill_address(page, street: str, city: str, state: str, zip_code: str) -> None:
+    """Fill the street, city, state and ZIP fields of a form (sign-up, the wizard's location step)."""
+    page.get_by_label("Street address").fill(street)
+    page.get_by_label("City").fill(city)
+    page.get_by_label("State").select_option(state)
+    page.get_by_label("ZIP code").fill(zip_code)
+
+
 class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
