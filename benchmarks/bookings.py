@@ -151,7 +151,8 @@ def populate(url: str, total: int) -> tuple[int, str]:
 
 
 def login(port: int, email: str) -> str:
-    """The session cookie of a signed-in user."""
+    """The session cookie of a signed-in user, as a browser keeps it: after the page it lands on (which shows,
+    and so clears, the "Signed in" message the session carried)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request("GET", "/auth/login")
     answer = conn.getresponse()
@@ -164,6 +165,15 @@ def login(port: int, email: str) -> str:
     answer = conn.getresponse()
     answer.read()
     assert answer.status == 302, answer.status
+    cookie = _session_cookie(answer) or cookie
+    conn.request("GET", answer.getheader("Location"), headers={"Cookie": cookie})
+    answer = conn.getresponse()
+    answer.read()
+    assert answer.status == 200, answer.status
+    return _session_cookie(answer) or cookie
+
+
+def _session_cookie(answer) -> str:
     cookies = [c.split(";")[0] for c in answer.msg.get_all("Set-Cookie") or []]
     return "; ".join(c for c in cookies if c.startswith("session="))
 

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal import config as settings
-from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.extensions import csrf, db, limiter, login_manager, migrate, ping_idle_connections
 from portal.templating import Environment
 
 
@@ -29,11 +29,6 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     else:
         app.config.update(settings.from_environment(instance))
     app.config.update(overrides)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A local file needs no liveness ping before each checkout (PostgreSQL over a network does).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            k: v for k, v in app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).items() if k != "pool_pre_ping"
-        }
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         instance.mkdir(parents=True, exist_ok=True)
 
@@ -43,14 +38,18 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     # its bounded converter
     init_security(app)
     db.init_app(app)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():  # a local file needs no liveness check; a server may have gone away
+            ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     _init_login(app)
-    from portal import htmx
+    from portal import htmx, pagecache
 
     htmx.init_app(app)
+    pagecache.init_app(app, db.session)
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)

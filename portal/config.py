@@ -76,7 +76,6 @@ def from_environment(instance_path: Path, env: os._Environ[str] | dict[str, str]
         "DETAIL_DESK_ENV": environment,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -108,6 +107,8 @@ def from_environment(instance_path: Path, env: os._Environ[str] | dict[str, str]
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Rendered pages kept per process (portal.pagecache); 0 turns the page cache off.
+        "PAGE_CACHE_SIZE": int(env.get("PAGE_CACHE_SIZE", "512")),
     }
 
 
@@ -121,4 +122,5 @@ def testing_defaults(instance_path: Path) -> dict:
         "SERVER_NAME": None,
         "PASSWORD_HASH_FAST": True,
         "UPLOAD_FOLDER": str(instance_path / "test-uploads"),
+        "PAGE_CACHE_VERIFY": True,  # every cache hit is rendered afresh too, and must be the same page
     }

@@ -13,7 +13,7 @@ from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, pagecache
 from portal.agency.views import bp
 from portal.bookings import forms, lifecycle, money, queries
 from portal.bookings.states import TransitionError
@@ -40,6 +40,7 @@ OVERDUE = "overdue"  # the queue's tab of bookings with a shift not closed out a
 
 
 @bp.get("/bookings")
+@pagecache.cached(lambda: [f"agency:{current_user.agency_id}"])
 def queue():
     agency = current_user.agency
     zone = agency.zone

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from portal import accounts
 from portal.access import home_endpoint_for
@@ -54,12 +55,21 @@ def signup():
         except accounts.AccountError as e:
             getattr(form, e.field).errors.append(e.message)
         else:
+            _new_form_secret()
             login_user(user)
             flash(f"Welcome to Detail Desk, {user.full_name}. Your organisation's account is ready.", "success")
             return redirect(next_url or url_for("employer.dashboard"))
     if request.method == "POST":
         status = 422
     return render_template("auth/signup.html", form=form, next_url=next_url), status
+
+
+def _new_form_secret() -> None:
+    """Signing in: a form token from before is not one of this session. The new one goes out with the cookie
+    of the sign-in itself, so the session's first page is already rendered with its own."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    generate_csrf()
 
 
 def _login_key() -> str:
@@ -80,7 +90,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.pop("csrf_token", None)  # a token from before signing in is not one of this session
+            _new_form_secret()
             login_user(user, remember=form.remember.data)
             flash(f"Signed in as {user.email}.", "success")
             return redirect(next_url or url_for(home_endpoint_for(user)))

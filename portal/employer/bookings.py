@@ -15,7 +15,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
-from portal import clock, quote_forms
+from portal import clock, pagecache, quote_forms
 from portal.bookings import attachments, drafts, forms, lifecycle, money, queries, submission
 from portal.bookings.states import APPROVED_STATUSES, BEFORE_WORK, FINAL, TransitionError
 from portal.employer.views import _flash_result, _setup_intent, bp
@@ -72,6 +72,7 @@ def booking_context(booking, *, now: datetime) -> dict[str, Any]:
 
 
 @bp.get("/requests/<int:booking_id>")
+@pagecache.cached(lambda booking_id: [f"org:{current_user.organisation_id}"])
 def booking(booking_id: int):
     booking = queries.get_booking_for(current_user, booking_id)
     if booking.is_draft:

@@ -28,7 +28,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from werkzeug.datastructures import MultiDict
 
-from portal import accounts, clock, formatting, payments, quote_forms
+from portal import accounts, clock, formatting, pagecache, payments, quote_forms
 from portal.access import restrict_blueprint
 from portal.bookings import attachments, drafts, forms, queries, submission
 from portal.bookings.states import TransitionError
@@ -49,6 +49,7 @@ def _now() -> datetime:
 
 
 @bp.get("/")
+@pagecache.cached(lambda: [f"org:{current_user.organisation_id}"])
 def dashboard():
     """My bookings: drafts, upcoming and past bookings (each list paged), and the agencies' reviews."""
     agencies = db.session.scalars(db.select(Agency).order_by(Agency.name)).all()
