@@ -26,6 +26,13 @@ def app_config(app_config, clock):
     return {**app_config, "CLOCK": clock, "PAGE_CACHE_VERIFY": False}
 
 
+@pytest.fixture(autouse=True)
+def _early_in_a_minute(clock):
+    """The portal's clock at the start of a minute, so a test's pages are all rendered within one."""
+    now = datetime.now(UTC)
+    clock.travel_to(now.replace(second=0, microsecond=0) + timedelta(seconds=1))
+
+
 @pytest.fixture
 def statements(app):
     """The SQL statements the app runs, as a list the test can clear."""
