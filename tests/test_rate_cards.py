@@ -191,10 +191,10 @@ def test_which_version_is_current():
     from types import SimpleNamespace
 
     t0 = datetime(2027, 1, 1, tzinfo=UTC)
-    first = SimpleNamespace(version=1, imported_at=t0)
-    second = SimpleNamespace(version=2, imported_at=t0 + timedelta(hours=1))
-    assert cards._current_of([first], t0) is first  # an agency's first version: at once
+    first = SimpleNamespace(version=1, activates_at=t0)
+    second = SimpleNamespace(version=2, activates_at=t0 + timedelta(hours=1))
+    assert cards._current_of([first], t0 - timedelta(days=1)) is first  # an agency's first version: at once
     assert cards._current_of([], t0) is None
-    just_before = second.imported_at + cards.ACTIVATION_DELAY - timedelta(microseconds=1)
+    just_before = second.activates_at - timedelta(microseconds=1)
     assert cards._current_of([first, second], just_before) is first
-    assert cards._current_of([first, second], second.imported_at + cards.ACTIVATION_DELAY) is second
+    assert cards._current_of([first, second], second.activates_at) is second
