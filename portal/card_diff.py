@@ -62,33 +62,49 @@ def _keys(items: list[Any]) -> list[str]:
     return [str(i) for i in range(len(items))]
 
 
-def _flatten(value: Any, location: str, out: dict[str, Any]) -> None:
+def _flatten(value: Any, location: str, out: dict[str, Any], entries: dict[str, Any]) -> None:
+    """Every value of the card by its location into ``out``; every entry of a list of tables into ``entries``."""
     if isinstance(value, dict):
         for key, item in value.items():
-            _flatten(item, f"{location}.{key}" if location else str(key), out)
+            _flatten(item, f"{location}.{key}" if location else str(key), out, entries)
     elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         for key, item in zip(_keys(value), value, strict=True):
-            _flatten(item, f"{location}[{key}]", out)
+            entries[f"{location}[{key}]"] = item
+            _flatten(item, f"{location}[{key}]", out, entries)
     else:
         out[location] = value
 
 
 def changes(old_text: str, new_text: str) -> list[Change]:
-    """Every value added, removed or changed from ``old_text`` to ``new_text``, in the new card's order."""
+    """Every value added, removed or changed from ``old_text`` to ``new_text``, in the new card's order. An entry
+    of a list of tables (a holiday, a worked example) added or removed as a whole is one change."""
     old: dict[str, Any] = {}
     new: dict[str, Any] = {}
-    _flatten(tomllib.loads(old_text), "", old)
-    _flatten(tomllib.loads(new_text), "", new)
-    found = []
+    old_entries: dict[str, Any] = {}
+    new_entries: dict[str, Any] = {}
+    _flatten(tomllib.loads(old_text), "", old, old_entries)
+    _flatten(tomllib.loads(new_text), "", new, new_entries)
+    whole = {**{k: (None, _shown(v)) for k, v in new_entries.items() if k not in old_entries},
+             **{k: (_shown(v), None) for k, v in old_entries.items() if k not in new_entries}}
+    found, reported = [], set()
     for location in [*new, *(k for k in old if k not in new)]:
+        entry = next((e for e in whole if location.startswith(e + ".")), None)
+        if entry is not None:
+            if entry not in reported:
+                reported.add(entry)
+                found.append(Change(_section(entry), entry, *whole[entry]))
+            continue
         before, after = old.get(location, _ABSENT), new.get(location, _ABSENT)
         if before == after:
             continue
-        top = location.split(".")[0].split("[")[0]
-        found.append(Change(SECTIONS.get(top, "General"), location,
+        found.append(Change(_section(location), location,
                             None if before is _ABSENT else _shown(before), None if after is _ABSENT else _shown(after)))
     order = list(dict.fromkeys(["General", *SECTIONS.values()]))
     return sorted(found, key=lambda c: order.index(c.section))  # stable: the card's order within a part
+
+
+def _section(location: str) -> str:
+    return SECTIONS.get(location.split(".")[0].split("[")[0], "General")
 
 
 _ABSENT = object()
