@@ -187,22 +187,29 @@ def cancel_version(version: RateCardVersion, *, by: User | None, now: datetime |
     now = now or _now()
     if version.cancelled_at is not None:
         raise ScheduleError(f"Version {version.version} is already cancelled.")
-    if version.activates_at - ACTIVATION_DELAY <= now:
-        raise ScheduleError(f"Version {version.version} has taken effect; upload a new version to change the card.")
+    if not cancellable(version, now):
+        raise ScheduleError(f"Version {version.version} has taken effect (or is about to); upload a new version to "
+                            "change the card.")
     version.cancelled_at = utcnow()
     version.cancelled_by_id = by.id if by else None
     db.session.commit()
 
 
-def history(agency: Agency, *, now: datetime | None = None) -> list[tuple[RateCardVersion, str]]:
-    """Every version of the agency, newest first, each with its status (``status_of``)."""
+def cancellable(version: RateCardVersion, now: datetime) -> bool:
+    """Whether ``cancel_version`` would cancel it now."""
+    return version.cancelled_at is None and version.activates_at - ACTIVATION_DELAY > now
+
+
+def history(agency: Agency, *, now: datetime | None = None) -> list[tuple[RateCardVersion, str, bool]]:
+    """Every version of the agency, newest first, each with its status (``status_of``) and whether it can still be
+    cancelled."""
     now = now or _now()
     current = current_version(agency, now=now)
     rows = db.session.scalars(
         select(RateCardVersion).where(RateCardVersion.agency_id == agency.id)
         .order_by(RateCardVersion.version.desc()).options(defer(RateCardVersion.source_text))
     ).all()
-    return [(row, status_of(row, current, now)) for row in rows]
+    return [(row, status_of(row, current, now), cancellable(row, now)) for row in rows]
 
 
 def predecessor(version: RateCardVersion) -> RateCardVersion | None:
