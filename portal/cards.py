@@ -7,6 +7,7 @@ and hands out parsed cards (cached per text, so the live quote never re-parses).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 import tomllib
@@ -19,11 +20,12 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager, defer
 
+from portal import clock
 from portal.extensions import db
 from portal.formatting import money
 from portal.models import Agency, RateCardVersion, User
 from portal.models.types import utcnow
-from portal.pricing import CardError, RateCard, load_card, review_card
+from portal.pricing import CardError, CardReview, Problem, RateCard, load_card, review_card
 from portal.pricing.validate import SLUG_RE
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "rate_cards"
@@ -47,32 +49,54 @@ def card_of(version: RateCardVersion) -> RateCard:
     return card
 
 
-# A new version of a card takes effect this long after it is imported (the agency's first version at
-# once: it supersedes nothing). Every process can then answer "which version is current" from a list of
-# versions it read less than CACHE_SECONDS ago, and all of them, the API and the live panel alike, switch
-# to the new version at the same moment: the panel never shows a price from a card the server would no
-# longer use. The delay must exceed CACHE_SECONDS, plus the clock difference between hosts.
+# A version of a card takes effect at its ``activates_at``: at the earliest this long after it is imported (the
+# agency's first version at once: it supersedes nothing), or later, at the moment its agency gave it (a scheduled
+# version). Every process can then answer "which version is current" from a list of versions it read less than
+# CACHE_SECONDS ago (the list holds scheduled versions too, with their moments), and all of them, the API and the
+# live panel alike, switch to the new version at the same moment: the panel never shows a price from a card the
+# server would no longer use. The delay must exceed CACHE_SECONDS, plus the clock difference between hosts; for
+# the same reason a scheduled version can be cancelled only until ACTIVATION_DELAY before its moment.
 ACTIVATION_DELAY = timedelta(seconds=2)
 CACHE_SECONDS = 1.0
 
 
-def takes_effect_at(version: RateCardVersion, first: bool) -> datetime:
-    """When ``version`` becomes its agency's current card (``first``: the agency's first version)."""
-    return version.imported_at if first else version.imported_at + ACTIVATION_DELAY
+class ScheduleError(ValueError):
+    """A version cannot take effect at the moment asked (in the past, or before a version already scheduled),
+    or cannot be cancelled (it is not scheduled, or takes effect too soon)."""
+
+
+def _now() -> datetime:
+    """The portal's clock (``portal.clock``): activation is a rule that depends on the time, like the others."""
+    return clock.now()
 
 
 def _current_of(versions: Sequence, now: datetime):
-    """The current one of an agency's versions (rows with ``version`` and ``imported_at``, oldest first)."""
+    """The current one of an agency's versions that are not cancelled (rows with ``version`` and ``activates_at``,
+    oldest first): the newest that has taken effect, or the first (it took effect at its import).
+
+    Versions take effect in the order of their numbers (``activation_problem`` refuses a moment before a version
+    already scheduled), so the newest in effect is also the one that took effect last."""
     current = versions[0] if versions else None
-    cutoff = now - ACTIVATION_DELAY
     for row in versions[1:]:
-        if row.imported_at <= cutoff:
+        if row.activates_at <= now:
             current = row
     return current
 
 
+def status_of(version: RateCardVersion, current: RateCardVersion | None, now: datetime) -> str:
+    """``current``, ``scheduled`` (it takes effect later), ``cancelled`` (it never will) or ``past``."""
+    if version.cancelled_at is not None:
+        return "cancelled"
+    if current is not None and version.id == current.id:
+        return "current"
+    return "scheduled" if version.activates_at > now else "past"
+
+
 def _versions_statement():
-    return select(RateCardVersion).order_by(RateCardVersion.version).options(defer(RateCardVersion.source_text))
+    return (
+        select(RateCardVersion).where(RateCardVersion.cancelled_at.is_(None)).order_by(RateCardVersion.version)
+        .options(defer(RateCardVersion.source_text))
+    )
 
 
 def current_for_slug(slug: str, *, now: datetime | None = None) -> tuple[Agency, RateCardVersion] | None:
@@ -83,19 +107,19 @@ def current_for_slug(slug: str, *, now: datetime | None = None) -> tuple[Agency,
         _versions_statement().join(RateCardVersion.agency).where(Agency.slug == slug)
         .options(contains_eager(RateCardVersion.agency))
     ).all()
-    version = _current_of(versions, now or utcnow())
+    version = _current_of(versions, now or _now())
     return (version.agency, version) if version else None
 
 
 def current_version(agency: Agency, *, now: datetime | None = None) -> RateCardVersion | None:
     versions = db.session.scalars(_versions_statement().where(RateCardVersion.agency_id == agency.id)).all()
-    return _current_of(versions, now or utcnow())
+    return _current_of(versions, now or _now())
 
 
 def latest_version(agency: Agency) -> RateCardVersion | None:
-    """The agency's newest version, whether or not it has taken effect yet."""
+    """The agency's newest version that is not cancelled, whether or not it has taken effect yet."""
     return db.session.scalar(
-        select(RateCardVersion).where(RateCardVersion.agency_id == agency.id)
+        select(RateCardVersion).where(RateCardVersion.agency_id == agency.id, RateCardVersion.cancelled_at.is_(None))
         .order_by(RateCardVersion.version.desc()).limit(1)
     )
 
@@ -112,14 +136,14 @@ def current_card(slug: str) -> RateCard | None:
         return None
     listed = current_app.extensions.setdefault("detail_desk.card_versions", {})  # per app: tests make many
     read_at, versions = listed.get(slug, (None, ()))
-    clock = time.monotonic()
-    if read_at is None or clock - read_at >= CACHE_SECONDS:
+    monotonic = time.monotonic()
+    if read_at is None or monotonic - read_at >= CACHE_SECONDS:
         with db.engine.connect() as connection:
             versions = tuple(connection.execute(_listed_statement(), {"slug": slug}))
         if len(listed) > 1000:  # slugs are checked above, but any well-formed one can be asked for
             listed.clear()
-        listed[slug] = (clock, versions)
-    chosen = _current_of(versions, utcnow())
+        listed[slug] = (monotonic, versions)
+    chosen = _current_of(versions, _now())
     if chosen is None:
         return None
     card = _PARSED.get((chosen.id, chosen.sha256))
@@ -129,10 +153,72 @@ def current_card(slug: str) -> RateCard | None:
 @lru_cache(maxsize=1)
 def _listed_statement():
     return (
-        select(RateCardVersion.id, RateCardVersion.sha256, RateCardVersion.version, RateCardVersion.imported_at)
+        select(RateCardVersion.id, RateCardVersion.sha256, RateCardVersion.version, RateCardVersion.activates_at)
         .join(RateCardVersion.agency)
-        .where(Agency.slug == bindparam("slug"))
+        .where(Agency.slug == bindparam("slug"), RateCardVersion.cancelled_at.is_(None))
         .order_by(RateCardVersion.version)
+    )
+
+
+def activation_problem(agency: Agency | None, at: datetime | None, now: datetime) -> str | None:
+    """Why a new version of ``agency`` cannot take effect at ``at`` (None: the earliest moment), or None.
+
+    Not in the past (a moment within the current minute counts as now: forms give minutes), not before a version
+    already scheduled (versions take effect in the order of their numbers), and never for an agency's first
+    version, which takes effect at once."""
+    if at is None:
+        return None
+    if agency is None:
+        return "An agency's first version takes effect at once; give no moment."
+    if at < now.replace(second=0, microsecond=0):
+        return "That moment has passed; give a later one, or leave it empty for now."
+    latest = latest_version(agency)
+    if latest is not None and latest.activates_at > now and at <= latest.activates_at:
+        when = latest.activates_at.astimezone(agency.zone)
+        return (f"Version {latest.version} takes effect on {when:%a %-d %b %Y at %H:%M} ({agency.time_zone}); a new "
+                f"version must take effect after it. Cancel version {latest.version} first to replace it sooner.")
+    return None
+
+
+def cancel_version(version: RateCardVersion, *, by: User | None, now: datetime | None = None) -> None:
+    """Cancel a scheduled version: it never takes effect (kept, with who cancelled it, in the history).
+    Raises ScheduleError when it is not scheduled, or takes effect within ACTIVATION_DELAY (processes may
+    already hold it in their list of versions)."""
+    now = now or _now()
+    if version.cancelled_at is not None:
+        raise ScheduleError(f"Version {version.version} is already cancelled.")
+    if not cancellable(version, now):
+        raise ScheduleError(f"Version {version.version} has taken effect (or is about to); upload a new version to "
+                            "change the card.")
+    version.cancelled_at = utcnow()
+    version.cancelled_by_id = by.id if by else None
+    db.session.commit()
+
+
+def cancellable(version: RateCardVersion, now: datetime) -> bool:
+    """Whether ``cancel_version`` would cancel it now."""
+    return version.cancelled_at is None and version.activates_at - ACTIVATION_DELAY > now
+
+
+def history(agency: Agency, *, now: datetime | None = None) -> list[tuple[RateCardVersion, str, bool]]:
+    """Every version of the agency, newest first, each with its status (``status_of``) and whether it can still be
+    cancelled."""
+    now = now or _now()
+    current = current_version(agency, now=now)
+    rows = db.session.scalars(
+        select(RateCardVersion).where(RateCardVersion.agency_id == agency.id)
+        .order_by(RateCardVersion.version.desc()).options(defer(RateCardVersion.source_text))
+    ).all()
+    return [(row, status_of(row, current, now), cancellable(row, now)) for row in rows]
+
+
+def predecessor(version: RateCardVersion) -> RateCardVersion | None:
+    """The version before ``version`` that was not cancelled (what it replaces), or None for the first."""
+    return db.session.scalar(
+        select(RateCardVersion).where(RateCardVersion.agency_id == version.agency_id,
+                                      RateCardVersion.version < version.version,
+                                      RateCardVersion.cancelled_at.is_(None))
+        .order_by(RateCardVersion.version.desc()).limit(1)
     )
 
 
@@ -167,29 +253,44 @@ def _agency_fields(card: RateCard) -> dict:
     }
 
 
-def import_card(text: str, *, by: User | None = None) -> tuple[RateCardVersion, bool]:
-    """Store ``text`` as the next version of its agency (created if new).
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def import_card(text: str, *, by: User | None = None, activates_at: datetime | None = None,
+                now: datetime | None = None) -> tuple[RateCardVersion, bool]:
+    """Store ``text`` as the next version of its agency (created if new), taking effect at ``activates_at``
+    (None: as soon as it can, ACTIVATION_DELAY from now; an agency's first version at once).
 
     Raises ``portal.pricing.CardError`` listing every problem when the card is invalid or one of its worked
-    examples does not come out exact. Importing the same text as the current version changes nothing and
-    returns ``(current, False)``.
+    examples does not come out exact, and ScheduleError for a moment ``activation_problem`` refuses. Importing
+    the same text as the newest version (current or scheduled) changes nothing and returns ``(it, False)``.
     """
     review = review_card(text)
     if review.problems or review.card is None:
         raise CardError(list(review.problems))
     card = review.card
-    sha = hashlib.sha256(text.encode()).hexdigest()
+    sha = sha256_of(text)
+    now = now or _now()
     agency = db.session.scalar(select(Agency).where(Agency.slug == card.slug))
+    if agency is not None:
+        latest = latest_version(agency)
+        if latest is not None and latest.sha256 == sha:
+            return latest, False
+    problem = activation_problem(agency, activates_at, now)
+    if problem:
+        raise ScheduleError(problem)
     if agency is None:
         agency = Agency(slug=card.slug, **_agency_fields(card))
         db.session.add(agency)
         db.session.flush()
+        activates_at = now
     else:
-        latest = latest_version(agency)
-        if latest is not None and latest.sha256 == sha:
-            return latest, False
+        # The agency's name, zone and jurisdiction follow its newest card (shown beside the current one's prices
+        # only until a scheduled version takes effect: they rarely change).
         for key, value in _agency_fields(card).items():
             setattr(agency, key, value)
+        activates_at = max(activates_at or now, now + ACTIVATION_DELAY)
     number = (
         db.session.scalar(select(func.max(RateCardVersion.version)).where(RateCardVersion.agency_id == agency.id))
         or 0
@@ -201,10 +302,40 @@ def import_card(text: str, *, by: User | None = None) -> tuple[RateCardVersion, 
         source_text=text,
         sha256=sha,
         imported_by_id=by.id if by else None,
+        activates_at=activates_at,
     )
     db.session.add(version)
     db.session.commit()
     return version, True
+
+
+MAX_CARD_BYTES = 256 * 1024  # the largest shipped card is under 10 KB
+
+
+def check_upload(text: str, agency: Agency, *, today: date) -> CardReview:
+    """A card offered as ``agency``'s next version, checked as ``flask rate-cards import`` checks it (every
+    problem with its location, the warnings), and also: it is ``agency``'s own card (its slug), and it is not
+    the text of the agency's newest version already."""
+    review = review_card(text, today=today)
+    problems = list(review.problems)
+    slug = review.card.slug if review.card is not None else _slug_in(text)
+    if slug is not None and slug != agency.slug:
+        shown = slug[:40].encode("utf-8", "backslashreplace").decode()
+        problems.insert(0, Problem("slug", f"this is the card of another agency ({shown!r}); a card uploaded here "
+                                           f"must be {agency.short_name}'s own: slug = \"{agency.slug}\""))
+    latest = latest_version(agency)
+    if not problems and latest is not None and latest.sha256 == sha256_of(text):
+        problems.append(Problem("", f"this card is identical to version {latest.version}: nothing would change"))
+    return dataclasses.replace(review, card=None if problems else review.card, problems=tuple(problems))
+
+
+def _slug_in(text: str) -> str | None:
+    """The ``slug`` a card text names, when it can be read at all (a card with problems has no parsed card)."""
+    try:
+        slug = tomllib.loads(text).get("slug")
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return None
+    return slug if isinstance(slug, str) else None
 
 
 def shipped_card_files() -> list[Path]:

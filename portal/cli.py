@@ -82,9 +82,15 @@ def check_card_command(path: str, today_text: str | None) -> None:
 @rate_cards.command("import")
 @click.argument("path")
 @click.option("--today", "today_text", help=_TODAY_HELP)
-def import_card_command(path: str, today_text: str | None) -> None:
+@click.option("--effective", "effective_text", metavar="MOMENT",
+              help="When the new version takes effect, e.g. 2027-01-01T00:00 (the agency's wall clock) or with an "
+                   "offset (default: two seconds after the import; an agency's first version takes effect at once).")
+def import_card_command(path: str, today_text: str | None, effective_text: str | None) -> None:
     """Load a card as the next version of its agency (creating the agency if new), once it passes the check."""
-    from portal.cards import import_card
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from portal.cards import ScheduleError, import_card
     from portal.pricing import review_card
 
     text = _read(path)
@@ -93,15 +99,25 @@ def import_card_command(path: str, today_text: str | None) -> None:
     if review.problems:
         click.echo(f"{_plural(len(review.problems), 'problem')} found; nothing imported.", err=True)
         raise SystemExit(1)
-    version, created = import_card(text)
+    zone = ZoneInfo(review.card.time_zone)
+    effective = None
+    if effective_text:
+        try:
+            effective = datetime.fromisoformat(effective_text)
+        except ValueError:
+            raise click.UsageError(f"--effective: not a moment like 2027-01-01T00:00: {effective_text!r}") from None
+        effective = effective if effective.tzinfo else effective.replace(tzinfo=zone)
+    try:
+        version, created = import_card(text, activates_at=effective)
+    except ScheduleError as e:
+        click.echo(f"{path}: --effective: {e} Nothing imported.", err=True)
+        raise SystemExit(1) from None
     if created:
         click.echo(f"Imported {version.agency.slug} rate card version {version.version} "
                    f"(effective {version.effective_date.isoformat()}).")
         if version.version > 1:
-            from portal.cards import ACTIVATION_DELAY, takes_effect_at
-
-            click.echo(f"New quotes use it from {takes_effect_at(version, first=False):%H:%M:%S} UTC, "
-                       f"{ACTIVATION_DELAY.seconds} seconds after the import, in every process at once.")
+            click.echo(f"New quotes use it from {version.activates_at.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}, "
+                       "in every process at once.")
     else:
         click.echo(f"{version.agency.slug} version {version.version} already has this text; nothing imported.")
 

@@ -212,3 +212,33 @@ def _input_error(e: RequestError, fields: tuple[str, ...]) -> QuoteInputError:
             name = f"quote_request.{name}"
         out.append({"field": name, "message": err.message})
     return QuoteInputError(out)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One request priced with two cards (an agency's current version and the one it is about to upload): each
+    side's quote, or the errors that stopped it; ``difference_cents`` is new minus current when both priced."""
+
+    current: Quote | None
+    new: Quote | None
+    current_errors: list[dict[str, Any]]
+    new_errors: list[dict[str, Any]]
+
+    @property
+    def difference_cents(self) -> int | None:
+        if self.current is None or self.new is None:
+            return None
+        return self.new.total_cents - self.current.total_cents
+
+
+def compare(current: RateCard | None, new: RateCard, data: dict, *, now: datetime) -> Comparison:
+    """Price ``data`` with both cards, as the API would with each (``price_with``)."""
+    quotes, errors = [], []
+    for card in (current, new):
+        try:
+            quotes.append(None if card is None else price_with(card, data, now=now))
+            errors.append([])
+        except QuoteInputError as e:
+            quotes.append(None)
+            errors.append(e.errors)
+    return Comparison(quotes[0], quotes[1], errors[0], errors[1])

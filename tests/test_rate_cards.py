@@ -91,6 +91,21 @@ def test_import_creates_agency_then_versions(runner, tmp_path):
     assert sorted(versions) == [1, 2]
 
 
+def test_import_schedules_a_version_with_effective(runner, tmp_path):
+    path = tmp_path / "kcpd.toml"
+    path.write_text(KCPD)
+    runner.invoke(args=["rate-cards", "import", str(path)])
+    path.write_text(RAISED)
+    past = runner.invoke(args=["rate-cards", "import", str(path), "--effective", "2020-01-01T00:00"])
+    assert past.exit_code == 1 and "--effective: That moment has passed" in past.output
+    wrong = runner.invoke(args=["rate-cards", "import", str(path), "--effective", "soon"])
+    assert wrong.exit_code == 2
+    later = runner.invoke(args=["rate-cards", "import", str(path), "--effective", "2099-01-01T00:00"])
+    assert later.exit_code == 0 and "New quotes use it from 2099-01-01 00:00:00 CST" in later.output, later.output
+    agency = db.session.scalar(select(Agency).where(Agency.slug == "kcpd"))
+    assert cards.current_version(agency).version == 1 and cards.latest_version(agency).version == 2
+
+
 def test_import_refuses_an_invalid_card(runner, tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('slug = "x"\n')
@@ -191,10 +206,50 @@ def test_which_version_is_current():
     from types import SimpleNamespace
 
     t0 = datetime(2027, 1, 1, tzinfo=UTC)
-    first = SimpleNamespace(version=1, imported_at=t0)
-    second = SimpleNamespace(version=2, imported_at=t0 + timedelta(hours=1))
-    assert cards._current_of([first], t0) is first  # an agency's first version: at once
+    first = SimpleNamespace(version=1, activates_at=t0)
+    second = SimpleNamespace(version=2, activates_at=t0 + timedelta(hours=1))
+    assert cards._current_of([first], t0 - timedelta(days=1)) is first  # an agency's first version: at once
     assert cards._current_of([], t0) is None
-    just_before = second.imported_at + cards.ACTIVATION_DELAY - timedelta(microseconds=1)
+    just_before = second.activates_at - timedelta(microseconds=1)
     assert cards._current_of([first, second], just_before) is first
-    assert cards._current_of([first, second], second.imported_at + cards.ACTIVATION_DELAY) is second
+    assert cards._current_of([first, second], second.activates_at) is second
+
+
+def test_a_booking_keeps_its_version_after_a_scheduled_one_takes_effect(app, client, login, agencies, clock):
+    """Submitted with version 1; version 2 scheduled, then in effect: new quotes use it, while the booking's money
+    (its total, a cancellation's fee) is priced again with version 1, as it was submitted."""
+    from datetime import timedelta
+
+    from portal.bookings import money
+    from portal.models import Booking
+    from portal.pricing import cancellation_fee, parse_request, quote
+    from tests.support.wizard import shift, submit, walk_to_review
+
+    app.config["CLOCK"] = clock
+    login("employer")
+    bid = walk_to_review(client, "mesa", shifts=shift("mesa", days=10))
+    assert submit(client, bid).status_code == 303
+    booking = db.session.get(Booking, bid)
+    submitted = money.quote_of(booking)
+    late = submitted.shifts[0].start - timedelta(hours=12)  # a cancellation that owes a fee
+    fee = cancellation_fee(submitted, late)
+    assert fee > 0
+
+    dearer = without_worked_examples((SEED_CARD_DIR / "mesa.toml").read_text()).replace(
+        'officer = "78.05"', 'officer = "99.00"', 1)
+    moment = clock() + timedelta(days=1)
+    v2, created = cards.import_card(dearer, activates_at=moment)
+    assert created and cards.current_version(agencies["mesa"]).version == 1
+    clock.travel_to(moment + timedelta(minutes=1))
+    body = {k: v for k, v in booking.priced_request.items() if k != "submitted_at"}
+    now_quoted = client.post("/api/v1/quotes", json=body).get_json()
+    assert now_quoted["rate_card_version"] == 2, now_quoted
+
+    db.session.expire_all()
+    booking = db.session.get(Booking, bid)
+    again = money.quote_of(booking)
+    assert booking.rate_card_version.version == 1
+    assert (again.total_cents, cancellation_fee(again, late)) == (submitted.total_cents, fee)
+    with_v2 = quote(parse_request(money.request_body(booking), cards.card_of(v2), now=booking.submitted_at),
+                    cards.card_of(v2))
+    assert with_v2.total_cents > submitted.total_cents and cancellation_fee(with_v2, late) > fee

@@ -44,3 +44,18 @@ class NoteForm(FlaskForm):
     body = TextAreaField("Note", filters=[strip], render_kw={"rows": 3, "maxlength": 5000})
     shift = SelectField("Shift", choices=[], validate_choice=False)
     file = FileField("Photo or document (optional)", description="PDF, PNG, JPEG, GIF or WebP, up to 5 MB.")
+
+
+class RateCardForm(FlaskForm):
+    """A new version of the agency's rate card: the TOML (a file, or pasted), when it takes effect, and the sample
+    request it is previewed with. ``checked`` carries the sha256 of the text last previewed: only that text can be
+    confirmed."""
+
+    file = FileField("TOML file", description="The card as one .toml file (docs/rate-cards.md), up to 256 KB.")
+    source = TextAreaField("Or paste the card", render_kw={"rows": 12, "spellcheck": "false", "class": "code-input"})
+    activates_at = StringField("Takes effect", render_kw={"type": "datetime-local"})
+    sample_date = StringField("Date", render_kw={"type": "date"})
+    sample_start = StringField("From", render_kw={"type": "time"})
+    sample_end = StringField("To", render_kw={"type": "time"})
+    sample_officers = StringField("Officers", render_kw={"inputmode": "numeric", "maxlength": 3, "size": 4})
+    checked = HiddenField()

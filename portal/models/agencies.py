@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.models.accounts import User
 
 
 class Agency(db.Model):
@@ -41,7 +45,10 @@ class RateCardVersion(db.Model):
     """One dated version of an agency's rate card, kept verbatim as its TOML text.
 
     Versions are never edited: an agency changes its rates by importing a new version, and a
-    booking keeps pointing at the version it was quoted with.
+    booking keeps pointing at the version it was quoted with. A version becomes its agency's current card at
+    ``activates_at`` (``portal.cards``: an agency's versions take effect in the order of their numbers); until
+    then it is scheduled, and a scheduled version can be cancelled (``cancelled_at``): it then never takes
+    effect, and its number is not reused.
     """
 
     __tablename__ = "rate_card_versions"
@@ -55,8 +62,13 @@ class RateCardVersion(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    activates_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     agency: Mapped[Agency] = relationship()
+    imported_by: Mapped[User | None] = relationship(foreign_keys=[imported_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
 
     def __repr__(self) -> str:
         return f"<RateCardVersion {self.agency_id} v{self.version}>"

@@ -393,6 +393,11 @@ def _parse_toml(text: str) -> tuple[dict[str, Any] | None, Problem | None]:
     try:
         return tomllib.loads(text, parse_float=_TomlFloat), None
     except tomllib.TOMLDecodeError as e:
+        # tomllib stops at the first syntax error; its place ends the message: "Invalid value (at line 2, column 5)"
+        # (Python 3.14 adds lineno and colno). It becomes the problem's location.
+        message, _, place = str(e).rpartition(" (at ")
+        if message and place.startswith("line ") and place.endswith(")"):
+            return None, Problem(place[:-1], f"not valid TOML: {message}")
         return None, Problem("", f"not valid TOML: {e}")
 
 

@@ -190,7 +190,7 @@ def test_load_card_raises_with_all_problems():
     (lambda t: t + '[vehicle]\nfee = "flat"\n', "vehicle.flat", "required"),
     (lambda t: t + '[sources.a]\ntitle = "A"\n[max_shift]\nhours = 16\nsource = "b#1"\n', "max_shift.source",
      "unknown source"),
-    (lambda t: "this is = not toml [", "", "not valid TOML"),
+    (lambda t: "this is = not toml [", "line 1, column 6", "not valid TOML"),
 ])
 def test_single_problems(change, location, words):
     problems = check_card(change(MINIMAL))

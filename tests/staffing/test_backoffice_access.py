@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import cards
 from portal.extensions import db
-from portal.models import Assignment, Booking, FieldNote, Officer
+from portal.models import Assignment, Booking, FieldNote, Officer, RateCardVersion
+from portal.pricing import SEED_CARD_DIR
 from tests.conftest import csrf_token_from
 from tests.support.backoffice import approved_booking, assign, hire
+from tests.support.examples import without_worked_examples
 from tests.support.wizard import PNG
 
 # (endpoint, method, path): every route of the agency blueprint ({ids} are the KCPD objects made below)
@@ -31,6 +35,9 @@ SCOPED = [
     ("agency.close_out", "POST", "/agency/bookings/{booking}/shifts/{shift}/close"),
     ("agency.add_note", "POST", "/agency/bookings/{booking}/notes"),
     ("agency.note_file", "GET", "/agency/bookings/{booking}/notes/{note}/file"),
+    ("agency.rate_card_version", "GET", "/agency/rate-card/versions/{version}"),
+    ("agency.rate_card_toml", "GET", "/agency/rate-card/versions/{version}.toml"),
+    ("agency.cancel_rate_card_version", "POST", "/agency/rate-card/versions/{version}/cancel"),
 ]
 OWN = [
     ("agency.dashboard", "GET", "/agency/"),
@@ -40,6 +47,9 @@ OWN = [
     ("agency.officers", "GET", "/agency/officers"),
     ("agency.add_officer", "POST", "/agency/officers"),
     ("agency.import_officers", "POST", "/agency/officers/import"),
+    ("agency.rate_card", "GET", "/agency/rate-card"),
+    ("agency.new_rate_card", "GET", "/agency/rate-card/new"),
+    ("agency.new_rate_card", "POST", "/agency/rate-card/new"),
 ]
 ROUTES = SCOPED + OWN
 
@@ -55,15 +65,18 @@ def test_every_agency_route_is_listed(app):
 
 @pytest.fixture
 def kcpd(client, employer, desk, coordinator, stripe_line, agencies):
-    """A KCPD booking with an officer assigned and a field file, and the ids the routes name."""
+    """A KCPD booking with an officer assigned and a field file, a second KCPD card version scheduled (numbers
+    are per agency: Mesa has no version 2), and the ids the routes name."""
     booking = approved_booking(client, stripe_line, coordinator)
     [officer] = hire(agencies["kcpd"], ("Ana Diaz", "4417", "officer"))
     assign(desk, booking, booking.shifts[0].id, "officer:n:1", officer)
     html = desk.get(f"/agency/bookings/{booking.id}").get_data(as_text=True)
     desk.post(f"/agency/bookings/{booking.id}/notes", content_type="multipart/form-data",
               data={"csrf_token": csrf_token_from(html), "note-body": "Gate", "note-file": (io.BytesIO(PNG), "g.png")})
+    scheduled, _ = cards.import_card(without_worked_examples((SEED_CARD_DIR / "kcpd.toml").read_text()).replace(
+        'officer = "38.00"', 'officer = "40.00"', 1), activates_at=datetime.now(UTC) + timedelta(days=30))
     db.session.expire_all()
-    ids = {"booking": booking.id, "officer": officer.id, "shift": booking.shifts[0].id,
+    ids = {"booking": booking.id, "version": scheduled.version, "officer": officer.id, "shift": booking.shifts[0].id,
            "approval": booking.organisation.approval_for(booking.agency).id,
            "assignment": db.session.scalar(select(Assignment.id)),
            "note": db.session.scalar(select(FieldNote.id).where(FieldNote.stored_name.is_not(None)))}
@@ -75,7 +88,8 @@ def state() -> tuple:
     db.session.expire_all()
     return (db.session.scalar(select(Booking.status)), db.session.scalar(select(func.count(Assignment.id))),
             db.session.scalar(select(func.count(FieldNote.id))),
-            tuple(db.session.execute(select(Officer.full_name, Officer.active, Officer.rank)).all()))
+            tuple(db.session.execute(select(Officer.full_name, Officer.active, Officer.rank)).all()),
+            db.session.scalar(select(func.count(RateCardVersion.id)).where(RateCardVersion.cancelled_at.is_(None))))
 
 
 def form_for(path: str) -> dict[str, str]:
@@ -97,7 +111,7 @@ def test_another_agencys_staff_get_404(app, users, kcpd, endpoint, method, path)
 
 # The role check comes before any lookup: ids of rows that exist or not are answered alike (a missing check
 # would answer 404 or 200 here, not 403).
-ANY_IDS = dict.fromkeys(("booking", "officer", "shift", "approval", "assignment", "note"), 1)
+ANY_IDS = dict.fromkeys(("booking", "officer", "shift", "approval", "assignment", "note", "version"), 1)
 
 
 @pytest.mark.parametrize(("endpoint", "method", "path"), ROUTES, ids=[f"{m} {p}" for _, m, p in ROUTES])
