@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Assignment, Booking, FieldNote, Officer
+from portal.models import ApprovalDecision, Assignment, BackgroundCheck, Booking, FieldNote, Officer
 from tests.conftest import csrf_token_from
 from tests.support.backoffice import approved_booking, assign, hire
 from tests.support.wizard import PNG
@@ -17,6 +17,7 @@ from tests.support.wizard import PNG
 # (endpoint, method, path): every route of the agency blueprint ({ids} are the KCPD objects made below)
 SCOPED = [
     ("agency.decide", "POST", "/agency/employers/{approval}/decision"),
+    ("agency.record_check", "POST", "/agency/employers/{approval}/checks"),
     ("agency.booking", "GET", "/agency/bookings/{booking}"),
     ("agency.approve", "POST", "/agency/bookings/{booking}/approve"),
     ("agency.deny", "POST", "/agency/bookings/{booking}/deny"),
@@ -75,13 +76,15 @@ def state() -> tuple:
     db.session.expire_all()
     return (db.session.scalar(select(Booking.status)), db.session.scalar(select(func.count(Assignment.id))),
             db.session.scalar(select(func.count(FieldNote.id))),
-            tuple(db.session.execute(select(Officer.full_name, Officer.active, Officer.rank)).all()))
+            tuple(db.session.execute(select(Officer.full_name, Officer.active, Officer.rank)).all()),
+            db.session.scalar(select(func.count(BackgroundCheck.id))),
+            db.session.scalar(select(func.count(ApprovalDecision.id))))
 
 
 def form_for(path: str) -> dict[str, str]:
     """Enough of a valid form that only the tenant check can refuse it."""
     return {"decision": "approve", "reason": "x", "approved_by": "x", "code": "x", "full_name": "Eve", "active": "0",
-            "badge_number": "4417", "rank": "officer", "note-body": "x", "action": "absent"}
+            "badge_number": "4417", "rank": "officer", "note-body": "x", "action": "absent", "outcome": "cleared"}
 
 
 @pytest.mark.parametrize(("endpoint", "method", "path"), SCOPED, ids=[f"{m} {p}" for _, m, p in SCOPED])
