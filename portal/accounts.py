@@ -247,7 +247,11 @@ def request_approval(user: User, agency: Agency) -> EmployerApproval:
 
 class ApprovalRefused(Exception):
     """A decision on an employer, or a background check, the rules do not allow now, with a sentence for the
-    agency's staff."""
+    agency's staff; ``field``: the form field at fault (``note``, ``reference``), or "" for the decision itself."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
 
 
 # The decisions an agency can take from each status: approve or deny a request for approval; suspend an approval
@@ -329,7 +333,8 @@ def record_check(approval: EmployerApproval, outcome: CheckOutcome | str, by: Us
     if not background_check_required(approval.agency):
         raise ApprovalRefused(f"{approval.agency.short_name}'s rate card asks for no background check of employers.")
     if len(reference) > REFERENCE_MAX:
-        raise ApprovalRefused(f"Keep the reference to {REFERENCE_MAX} characters: a case or transaction number.")
+        raise ApprovalRefused(f"Keep the reference to {REFERENCE_MAX} characters: a case or transaction number.",
+                              "reference")
     check = BackgroundCheck(approval=approval, outcome=outcome, reference=reference, checked_by=by)
     db.session.add(check)
     db.session.commit()
@@ -359,10 +364,10 @@ def decide_approval(approval: EmployerApproval, status: ApprovalStatus, by: User
     if status in (ApprovalStatus.DENIED, ApprovalStatus.SUSPENDED) and not note:
         db.session.rollback()
         raise ApprovalRefused(f"Say why you {_VERBS[status]} {approval.organisation.legal_name} in the note: it is "
-                              "kept in the employer's history.")
+                              "kept in the employer's history.", "note")
     if len(note) > NOTE_MAX:
         db.session.rollback()
-        raise ApprovalRefused(f"Keep the note to {NOTE_MAX} characters.")
+        raise ApprovalRefused(f"Keep the note to {NOTE_MAX} characters.", "note")
     if status == ApprovalStatus.APPROVED:
         standing = check_standing(approval)
         if not standing.allows_approval:

@@ -87,9 +87,10 @@ def test_kcpd_approves_an_employer_only_after_a_cleared_check(app, users, agenci
     assert "No check recorded yet: approving needs a cleared one." in page
     assert "Never write the criminal history itself" in page  # beside the reference field
 
-    refused = decide(desk, approval, "approve")
+    refused = decide(desk, approval, "approve", "no check yet")
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
+    assert 'value="no check yet"' in html and 'aria-invalid="true"' not in html  # the note kept, and not at fault
     beside = re.search(rf'<form[^>]*action="/agency/employers/{approval.id}/decision".*?</form>', html, re.S).group(0)
     assert "KCPD approves an employer only after a cleared background check" in text(beside)  # beside the decision
     assert fresh(approval).status == ApprovalStatus.PENDING and decisions(approval) == []
@@ -107,7 +108,7 @@ def test_kcpd_approves_an_employer_only_after_a_cleared_check(app, users, agenci
     assert decisions(approval) == [("pending", "approved")]
     page = text(desk.get("/agency/").get_data(as_text=True))
     day = approval.decided_at.astimezone(ZoneInfo("America/Chicago"))
-    assert f"approved since {day.day} {day:%b %Y}" in page
+    assert f"Approved since {day.day} {day:%b %Y}" in page
     assert "Background check: cleared by Test Agency staff: MULES 2026-1201-07" in page  # the history
     assert "Approved by Test Agency staff: Checked and approved" in page
 
@@ -120,6 +121,8 @@ def test_a_check_that_did_not_clear_lets_them_deny_and_a_later_one_corrects_it(a
     assert refused.status_code == 422 and "did not clear" in refused.get_data(as_text=True)
     unexplained = decide(desk, approval, "deny")
     assert unexplained.status_code == 422 and "Say why you deny" in unexplained.get_data(as_text=True)
+    assert f'id="note-{approval.id}" name="note" maxlength="500" autocomplete="off" value="" aria-invalid="true"' in \
+        unexplained.get_data(as_text=True)
     assert decide(desk, approval, "deny", "Background check did not clear").status_code == 302
     assert fresh(approval).status == ApprovalStatus.DENIED
 

@@ -34,10 +34,10 @@ def _approval_for_my_agency(approval_id: int) -> EmployerApproval:
     return approval
 
 
-def _dashboard(status: int = 200, *, refused: tuple[int, str] | None = None,
+def _dashboard(status: int = 200, *, refused: tuple[int, accounts.ApprovalRefused] | None = None,
                check_form: tuple[int, BackgroundCheckForm] | None = None):
     """The back office's front page: each employer with its status, background check, decision and history.
-    ``refused``: (approval id, why) beside that employer's decision; ``check_form``: a refused check form."""
+    ``refused``: (approval id, the refusal) beside that employer's decision; ``check_form``: a refused check form."""
     agency = current_user.agency
     approvals = db.session.scalars(
         select(EmployerApproval)
@@ -76,7 +76,7 @@ def decide(approval_id: int):
     try:
         changed = accounts.decide_approval(approval, status, current_user, request.form.get("note", ""))
     except accounts.ApprovalRefused as e:
-        return _dashboard(422, refused=(approval.id, str(e)))
+        return _dashboard(422, refused=(approval.id, e))
     if changed:
         flash(f"{approval.organisation.legal_name} {word}.", "success")
     return redirect(url_for("agency.dashboard"))
@@ -92,7 +92,8 @@ def record_check(approval_id: int):
     try:
         check = accounts.record_check(approval, form.outcome.data, current_user, form.reference.data or "")
     except accounts.ApprovalRefused as e:
-        form.outcome.errors = [*form.outcome.errors, str(e)]
+        field = form.reference if e.field == "reference" else form.outcome
+        field.errors = [*field.errors, str(e)]
         return _dashboard(422, check_form=(approval.id, form))
     flash(f"Background check of {approval.organisation.legal_name} recorded: {check.outcome_enum.label.lower()}.",
           "success")
