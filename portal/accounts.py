@@ -288,13 +288,6 @@ class CheckStanding:
     def allows_approval(self) -> bool:
         return not self.required or (self.counting is not None and self.counting.cleared)
 
-    @property
-    def state(self) -> str:
-        """``not_required``, ``needed`` (no check that counts), ``cleared`` or ``not_cleared``."""
-        if not self.required:
-            return "not_required"
-        return "needed" if self.counting is None else self.counting.outcome
-
 
 def check_standing(approval: EmployerApproval, *, required: bool | None = None) -> CheckStanding:
     """Where the approval stands on its background check (``required``: the card's answer, when known)."""

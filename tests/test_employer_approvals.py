@@ -182,6 +182,9 @@ def test_an_approval_holds_until_suspended_and_a_suspension_stops_bookings(app, 
     assert fresh(approval).approved_since is None
     with pytest.raises(lifecycle.Refused, match="is suspended as an employer"):
         lifecycle.approve(db.session.get(Booking, booking.id), coordinator)
+    desk = app.test_client()
+    users.login(desk, coordinator)
+    assert "is suspended as an employer" in text(desk.get(f"/agency/bookings/{booking.id}").get_data(as_text=True))
     assert db.session.get(Booking, booking.id).status == BookingStatus.SUBMITTED
 
     # reinstating is approving again (policy 630-9 III.B): the check before the suspension no longer counts
