@@ -1,20 +1,40 @@
 """Account services: passwords, sign-up, sign-in, agency users and employer approvals.
 
 Views call these; they never touch password hashes or approval rules themselves.
+
+Employer approvals (KCPD policy 630-9 III.B: "valid from year-to-year", resubmitted "only in the event of
+suspension or revocation"): an approval has no expiry; it stands until the agency suspends it. Every decision is
+kept (``ApprovalDecision``). Where the agency's rate card asks for a background check (``[employer_review]
+background_check``), the employer is approved only once the latest check that counts cleared; after a
+suspension only a check recorded since then counts, so reinstating needs a new cleared check. Checks are
+append-only records of who checked, when and the outcome, never of a criminal history.
 """
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
 
+from portal import cards
 from portal.extensions import db
-from portal.models import Agency, ApprovalStatus, EmployerApproval, Organisation, Role, User
+from portal.models import (
+    Agency,
+    ApprovalDecision,
+    ApprovalStatus,
+    BackgroundCheck,
+    CheckOutcome,
+    EmployerApproval,
+    Organisation,
+    Role,
+    User,
+)
+from portal.models.accounts import REFERENCE_MAX
 from portal.models.types import utcnow
 from portal.security import MAX_DATABASE_ID
 
@@ -225,12 +245,154 @@ def request_approval(user: User, agency: Agency) -> EmployerApproval:
     return approval
 
 
-def decide_approval(approval: EmployerApproval, status: ApprovalStatus, by: User, note: str = "") -> None:
-    """Record an agency's decision on an employer, with who and when."""
-    if by.agency_id != approval.agency_id and not by.is_site_admin:
-        raise PermissionError("only the agency's own staff decide on its employers")
+class ApprovalRefused(Exception):
+    """A decision on an employer, or a background check, the rules do not allow now, with a sentence for the
+    agency's staff; ``field``: the form field at fault (``note``, ``reference``), or "" for the decision itself."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+# The decisions an agency can take from each status: approve or deny a request for approval; suspend an approval
+# (it otherwise holds with no expiry); reinstate (approve) or deny a suspended employer; reconsider a denial.
+NEXT_STATUSES: dict[str, tuple[ApprovalStatus, ...]] = {
+    ApprovalStatus.PENDING: (ApprovalStatus.APPROVED, ApprovalStatus.DENIED),
+    ApprovalStatus.APPROVED: (ApprovalStatus.SUSPENDED,),
+    ApprovalStatus.SUSPENDED: (ApprovalStatus.APPROVED, ApprovalStatus.DENIED),
+    ApprovalStatus.DENIED: (ApprovalStatus.APPROVED,),
+}
+
+
+NOTE_MAX = 500
+_VERBS = {ApprovalStatus.APPROVED: "approve", ApprovalStatus.DENIED: "deny", ApprovalStatus.SUSPENDED: "suspend"}
+
+
+def background_check_required(agency: Agency) -> bool:
+    """Whether the agency's current rate card asks for a background check before it approves an employer."""
+    card = cards.current_card(agency.slug)
+    review = card.employer_review if card is not None else None
+    return bool(review and review.background_check)
+
+
+@dataclass(frozen=True)
+class CheckStanding:
+    """An approval's background check as it bears on approving: ``required`` by the card; ``counting`` the latest
+    check recorded since the last suspension (None: none yet); ``suspended_at`` that suspension, if any."""
+
+    required: bool
+    counting: BackgroundCheck | None
+    suspended_at: datetime | None
+
+    @property
+    def allows_approval(self) -> bool:
+        return not self.required or (self.counting is not None and self.counting.cleared)
+
+
+def check_standing(approval: EmployerApproval, *, required: bool | None = None) -> CheckStanding:
+    """Where the approval stands on its background check (``required``: the card's answer, when known)."""
+    if required is None:
+        required = background_check_required(approval.agency)
+    suspended_at = max((d.decided_at for d in approval.decisions if d.status == ApprovalStatus.SUSPENDED),
+                       default=None)
+    counting = [c for c in approval.checks if suspended_at is None or c.checked_at > suspended_at]
+    return CheckStanding(required, counting[-1] if counting else None, suspended_at)
+
+
+def _refusal_to_approve(approval: EmployerApproval, standing: CheckStanding) -> str:
+    name, agency = approval.organisation.legal_name, approval.agency.short_name
+    if standing.counting is not None:  # not cleared
+        return (f"The latest background check of {name} did not clear: {agency} cannot approve it. Deny it, or "
+                "record a new check.")
+    if standing.suspended_at is not None:
+        return (f"{name} was suspended: record a new cleared background check before reinstating it (an approval "
+                "is resubmitted after a suspension, and approving needs a check).")
+    return f"{agency} approves an employer only after a cleared background check: record the check of {name} first."
+
+
+def _check_agency_user(approval: EmployerApproval, by: User, *, site_admin: bool) -> None:
+    if by.agency_id != approval.agency_id and not (site_admin and by.is_site_admin):
+        raise PermissionError("only the agency's own staff decide on and check its employers")
+
+
+def record_check(approval: EmployerApproval, outcome: CheckOutcome | str, by: User, reference: str = "") -> \
+        BackgroundCheck:
+    """Record a background check the agency's staff member ``by`` made of the employer: outcome and a short
+    reference (a case or transaction number), never the criminal history. A new record every time: a correction
+    is a later check. Commits."""
+    _check_agency_user(approval, by, site_admin=False)
+    outcome = CheckOutcome(outcome)
+    reference = reference.strip()
+    if not background_check_required(approval.agency):
+        raise ApprovalRefused(f"{approval.agency.short_name}'s rate card asks for no background check of employers.")
+    if len(reference) > REFERENCE_MAX:
+        raise ApprovalRefused(f"Keep the reference to {REFERENCE_MAX} characters: a case or transaction number.",
+                              "reference")
+    check = BackgroundCheck(approval=approval, outcome=outcome, reference=reference, checked_by=by)
+    db.session.add(check)
+    db.session.commit()
+    return check
+
+
+def decide_approval(approval: EmployerApproval, status: ApprovalStatus, by: User, note: str = "") -> bool:
+    """Record an agency's decision on an employer, with who, when and why, in its history. Commits.
+
+    False (and nothing recorded) when it is already in that status: an approval runs on from its first day.
+    ApprovalRefused when the move is not one of NEXT_STATUSES, a denial or suspension says no why, or the card
+    asks for a background check and no cleared one counts."""
+    _check_agency_user(approval, by, site_admin=True)
+    status = ApprovalStatus(status)
+    note = note.strip()
+    # lock the row: two coordinators deciding at once take turns, and the second sees the first's decision
+    db.session.execute(select(EmployerApproval.id).where(EmployerApproval.id == approval.id).with_for_update())
+    db.session.refresh(approval)
+    current = approval.status
+    if status == current:
+        db.session.rollback()
+        return False
+    if status not in NEXT_STATUSES[current]:
+        db.session.rollback()
+        raise ApprovalRefused(f"{approval.organisation.legal_name} is {ApprovalStatus(current).value}: it cannot "
+                              f"be {status.value} now.")
+    if status in (ApprovalStatus.DENIED, ApprovalStatus.SUSPENDED) and not note:
+        db.session.rollback()
+        raise ApprovalRefused(f"Say why you {_VERBS[status]} {approval.organisation.legal_name} in the note: it is "
+                              "kept in the employer's history.", "note")
+    if len(note) > NOTE_MAX:
+        db.session.rollback()
+        raise ApprovalRefused(f"Keep the note to {NOTE_MAX} characters.", "note")
+    if status == ApprovalStatus.APPROVED:
+        standing = check_standing(approval)
+        if not standing.allows_approval:
+            db.session.rollback()
+            raise ApprovalRefused(_refusal_to_approve(approval, standing))
+    at = utcnow()
     approval.status = status
     approval.decided_by = by
-    approval.decided_at = utcnow()
-    approval.note = note.strip()
+    approval.decided_at = at
+    approval.note = note
+    db.session.add(ApprovalDecision(approval=approval, from_status=current, status=status, decided_by=by,
+                                    decided_at=at, note=note))
     db.session.commit()
+    return True
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    who: User | None
+    what: str
+    note: str = ""
+
+
+def approval_history(approval: EmployerApproval) -> list[HistoryEntry]:
+    """The request, every decision and every background check of an approval, oldest first."""
+    entries = [HistoryEntry(approval.requested_at, approval.requested_by, "Approval requested")]
+    for d in approval.decisions:
+        word = "Reinstated" if (d.status, d.from_status) == (ApprovalStatus.APPROVED, ApprovalStatus.SUSPENDED) \
+            else {"approved": "Approved", "denied": "Denied", "suspended": "Suspended"}.get(d.status, d.status)
+        entries.append(HistoryEntry(d.decided_at, d.decided_by, word, d.note))
+    for c in approval.checks:
+        entries.append(HistoryEntry(c.checked_at, c.checked_by, f"Background check: {c.outcome_enum.label.lower()}",
+                                    c.reference))
+    return sorted(entries, key=lambda e: e.at)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal import accounts
 from portal.cards import import_shipped_cards
 from portal.extensions import db
-from portal.models import Role, User
+from portal.models import ApprovalStatus, CheckOutcome, Role, User
 
 DEMO_PASSWORD = "detail-desk-demo"  # noqa: S105 - printed by `make run` for local demos
 
@@ -59,7 +59,23 @@ def seed_demo() -> list[DemoLogin]:
                 login.email, login.password, Role.AGENCY_ADMIN, full_name=f"{agency.short_name} Coordinator",
                 agency=agency,
             )
+    _approve_demo_employer_at_kcpd(agencies)
     logins.append(DEMO_ADMIN)
     if not _exists(DEMO_ADMIN.email):
         accounts.create_user(DEMO_ADMIN.email, DEMO_ADMIN.password, Role.SITE_ADMIN, full_name="Site Admin")
     return logins
+
+
+def _approve_demo_employer_at_kcpd(agencies) -> None:
+    """Riverside Events is an approved KCPD employer, with the cleared background check KCPD's card asks for
+    recorded by its coordinator; the other agencies have not reviewed it yet. Only the first time: a later run
+    leaves whatever the demo has done to the approval since."""
+    kcpd = next((a for a in agencies if a.slug == "kcpd"), None)
+    employer = db.session.scalar(select(User).where(User.email == DEMO_EMPLOYER.email))
+    coordinator = db.session.scalar(select(User).where(User.email == coordinator_login("kcpd").email))
+    if kcpd is None or employer is None or coordinator is None or employer.organisation.approval_for(kcpd):
+        return
+    approval = accounts.request_approval(employer, kcpd)
+    if accounts.background_check_required(kcpd):
+        accounts.record_check(approval, CheckOutcome.CLEARED, coordinator, "MULES test and case.net search (demo)")
+    accounts.decide_approval(approval, ApprovalStatus.APPROVED, coordinator, "Demo employer")

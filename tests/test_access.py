@@ -59,6 +59,9 @@ def test_employer_requests_approval_and_agency_decides(client, users, agencies, 
     coordinator = users.login(other, "agency_staff", agency="kcpd")
     page = other.get("/agency/").get_data(as_text=True)
     assert employer.organisation.legal_name in page
+    # KCPD's card asks for a background check before approving (tests/test_employer_approvals.py has the rest)
+    response = post_form(other, f"/agency/employers/{approval.id}/checks", {"outcome": "cleared"}, page="/agency/")
+    assert response.status_code == 302
     response = post_form(other, f"/agency/employers/{approval.id}/decision", {"decision": "approve"}, page="/agency/")
     assert response.status_code == 302
     assert approval.status == ApprovalStatus.APPROVED

@@ -36,3 +36,29 @@ def test_check_detects_a_model_change_without_migration(empty_app):
         assert exited.value.code == 1
     finally:
         db.metadata.remove(extra)
+
+
+def test_0008_keeps_each_decided_approval_as_the_first_line_of_its_history(empty_app):
+    """Approvals decided before the history was kept get one decision row each (their latest decision)."""
+    from sqlalchemy import text
+
+    upgrade(revision="0006")
+    now = "2026-11-30 12:00:00"
+    with db.engine.begin() as c:
+        c.execute(text("INSERT INTO agencies (id, slug, name, short_name, time_zone, jurisdiction_city, "
+                       "jurisdiction_state, summary, created_at) VALUES (1, 'kcpd', 'KCPD', 'KCPD', "
+                       "'America/Chicago', 'Kansas City', 'MO', '', :now)"), {"now": now})
+        for org, status, decided in ((1, "pending", None), (2, "approved", now), (3, "suspended", now),
+                                     (4, "denied", now)):
+            c.execute(text("INSERT INTO organisations (id, legal_name, street, city, state, zip_code, contact_name, "
+                           "phone, created_at, card_label) VALUES (:id, 'Org', '1 Main', 'KC', 'MO', '64106', 'P', "
+                           "'1', :now, '')"), {"id": org, "now": now})
+            c.execute(text("INSERT INTO employer_approvals (id, organisation_id, agency_id, status, requested_at, "
+                           "decided_at, note) VALUES (:id, :id, 1, :status, :now, :decided, :note)"),
+                      {"id": org, "status": status, "now": now, "decided": decided, "note": f"n{org}"})
+    upgrade()
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT approval_id, from_status, status, note FROM employer_approval_decisions "
+                              "ORDER BY approval_id")).all()
+    assert [tuple(r) for r in rows] == [(2, "pending", "approved", "n2"), (3, "approved", "suspended", "n3"),
+                                        (4, "pending", "denied", "n4")]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.forms import strip
+from portal.models.accounts import REFERENCE_MAX
 
 
 class OfficerForm(FlaskForm):
@@ -59,3 +60,15 @@ class RateCardForm(FlaskForm):
     sample_end = StringField("To", render_kw={"type": "time"})
     sample_officers = StringField("Officers", render_kw={"inputmode": "numeric", "maxlength": 3, "size": 4})
     checked = HiddenField()
+
+
+class BackgroundCheckForm(FlaskForm):
+    """A background check of an employer: the outcome and a short reference, never the criminal history."""
+
+    outcome = SelectField("Outcome", choices=[SelectChoice("", "Choose…"), SelectChoice("cleared", "Cleared"),
+                                   SelectChoice("not_cleared", "Not cleared")],
+                          validators=[DataRequired("Choose the outcome of the check.")])
+    reference = StringField("Reference (optional)", [Length(max=REFERENCE_MAX)], filters=[strip],
+                            description="A case or transaction number (MULES, case.net). Never write the criminal "
+                                        "history itself: only who checked, when and the outcome are kept.",
+                            render_kw={"maxlength": REFERENCE_MAX, "autocomplete": "off"})

@@ -1,12 +1,14 @@
-"""The agency back office: dashboard, employer approvals, team."""
+"""The agency back office: dashboard, employer approvals (decisions, background checks, history), team."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from portal import accounts
+from portal import accounts, cards
 from portal.access import restrict_blueprint
 from portal.admin.forms import AgencyUserForm, create_agency_user
+from portal.agency.forms import BackgroundCheckForm
 from portal.extensions import db
 from portal.models import ApprovalStatus, EmployerApproval, Role, User
 
@@ -32,14 +34,34 @@ def _approval_for_my_agency(approval_id: int) -> EmployerApproval:
     return approval
 
 
-@bp.get("/")
-def dashboard():
+def _dashboard(status: int = 200, *, refused: tuple[int, accounts.ApprovalRefused] | None = None,
+               check_form: tuple[int, BackgroundCheckForm] | None = None):
+    """The back office's front page: each employer with its status, background check, decision and history.
+    ``refused``: (approval id, the refusal) beside that employer's decision; ``check_form``: a refused check form."""
+    agency = current_user.agency
     approvals = db.session.scalars(
         select(EmployerApproval)
-        .where(EmployerApproval.agency_id == current_user.agency_id)
+        .where(EmployerApproval.agency_id == agency.id)
+        .options(selectinload(EmployerApproval.decisions), selectinload(EmployerApproval.checks),
+                 selectinload(EmployerApproval.organisation))
         .order_by(EmployerApproval.status != ApprovalStatus.PENDING, EmployerApproval.requested_at.desc())
     ).all()
-    return render_template("agency/dashboard.html", agency=current_user.agency, approvals=approvals)
+    required = accounts.background_check_required(agency)
+    card = cards.current_card(agency.slug)
+    return render_template(
+        "agency/dashboard.html", agency=agency, approvals=approvals, card=card,
+        review=card.employer_review if card else None, check_required=required,
+        standing={a.id: accounts.check_standing(a, required=required) for a in approvals},
+        history={a.id: accounts.approval_history(a) for a in approvals},
+        next_statuses=accounts.NEXT_STATUSES, refused=dict([refused]) if refused else {},
+        check_forms=dict([check_form]) if check_form else {}, blank_check_form=BackgroundCheckForm(formdata=None),
+        note=request.form.get("note", "") if refused else "",
+    ), status
+
+
+@bp.get("/")
+def dashboard():
+    return _dashboard()
 
 
 @bp.post("/employers/<int:approval_id>/decision")
@@ -49,8 +71,32 @@ def decide(approval_id: int):
     if decision is None:
         abort(400)
     status, word = decision
-    accounts.decide_approval(approval, status, current_user, request.form.get("note", "")[:500])
-    flash(f"{approval.organisation.legal_name} {word}.", "success")
+    if status == ApprovalStatus.APPROVED and approval.status == ApprovalStatus.SUSPENDED:
+        word = "reinstated"
+    try:
+        changed = accounts.decide_approval(approval, status, current_user, request.form.get("note", ""))
+    except accounts.ApprovalRefused as e:
+        return _dashboard(422, refused=(approval.id, e))
+    if changed:
+        flash(f"{approval.organisation.legal_name} {word}.", "success")
+    return redirect(url_for("agency.dashboard"))
+
+
+@bp.post("/employers/<int:approval_id>/checks")
+def record_check(approval_id: int):
+    """Record a background check of the employer (agency staff of its own agency only)."""
+    approval = _approval_for_my_agency(approval_id)
+    form = BackgroundCheckForm()
+    if not form.validate():
+        return _dashboard(422, check_form=(approval.id, form))
+    try:
+        check = accounts.record_check(approval, form.outcome.data, current_user, form.reference.data or "")
+    except accounts.ApprovalRefused as e:
+        field = form.reference if e.field == "reference" else form.outcome
+        field.errors = [*field.errors, str(e)]
+        return _dashboard(422, check_form=(approval.id, form))
+    flash(f"Background check of {approval.organisation.legal_name} recorded: {check.outcome_enum.label.lower()}.",
+          "success")
     return redirect(url_for("agency.dashboard"))
 
 

@@ -126,6 +126,10 @@ def approve(booking: Booking, actor: User) -> Decision:
     locked = queries.lock(booking.id)
     if locked.status == BookingStatus.SUBMITTED:
         employer = locked.organisation.approval_for(locked.agency)
+        if employer is not None and employer.status == ApprovalStatus.SUSPENDED:
+            db.session.rollback()
+            raise Refused(f"{locked.organisation.legal_name} is suspended as an employer: no request of theirs can "
+                          "be approved until it is reinstated.")
         if employer is None or employer.status != ApprovalStatus.APPROVED:
             db.session.rollback()
             raise Refused(f"Approve {locked.organisation.legal_name} as an employer first.")

@@ -54,7 +54,11 @@ def dashboard():
     """My bookings: drafts, upcoming and past bookings (each list paged), and the agencies' reviews."""
     agencies = db.session.scalars(db.select(Agency).order_by(Agency.name)).all()
     organisation = current_user.organisation
-    rows = [(agency, organisation.approval_for(agency)) for agency in agencies]
+    rows = []
+    for agency in agencies:  # each agency's review of the organisation: status, and its background check if any
+        approval, required = organisation.approval_for(agency), accounts.background_check_required(agency)
+        rows.append((agency, approval, accounts.check_standing(approval, required=required) if approval else None,
+                     required))
     now = _now()
     upcoming = queries.employer_bookings(current_user, past=False, now=now, page=_page_arg("upcoming"))
     past = queries.employer_bookings(current_user, past=True, now=now, page=_page_arg("past"))

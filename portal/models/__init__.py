@@ -1,6 +1,15 @@
 """The data model: one module per aggregate."""
 
-from portal.models.accounts import ApprovalStatus, EmployerApproval, Organisation, Role, User
+from portal.models.accounts import (
+    ApprovalDecision,
+    ApprovalStatus,
+    BackgroundCheck,
+    CheckOutcome,
+    EmployerApproval,
+    Organisation,
+    Role,
+    User,
+)
 from portal.models.agencies import Agency, RateCardVersion
 from portal.models.bookings import (
     Attachment,
@@ -17,16 +26,19 @@ from portal.models.staffing import Assignment, AttendanceEntry, FieldNote, Invoi
 
 __all__ = [
     "Agency",
+    "ApprovalDecision",
     "ApprovalStatus",
     "Assignment",
     "Attachment",
     "AttendanceEntry",
+    "BackgroundCheck",
     "Booking",
     "BookingApproval",
     "BookingEvent",
     "BookingShift",
     "BookingStatus",
     "Cancellation",
+    "CheckOutcome",
     "EmployerApproval",
     "FieldNote",
     "Invoice",

@@ -1,4 +1,5 @@
-"""Employer organisations, users and their roles, and employer approvals by agencies."""
+"""Employer organisations, users and their roles, and employer approvals by agencies (with every decision
+and background check kept)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,18 @@ class ApprovalStatus(enum.StrEnum):
     APPROVED = "approved"
     DENIED = "denied"
     SUSPENDED = "suspended"
+
+
+class CheckOutcome(enum.StrEnum):
+    CLEARED = "cleared"
+    NOT_CLEARED = "not_cleared"
+
+    @property
+    def label(self) -> str:
+        return {"cleared": "Cleared", "not_cleared": "Not cleared"}[self.value]
+
+
+REFERENCE_MAX = 120  # a background check's reference: a case or transaction number, never a criminal history
 
 
 def _values(enum_cls: type[enum.StrEnum]) -> str:
@@ -171,7 +184,65 @@ class EmployerApproval(db.Model):
     agency: Mapped[Agency] = relationship()
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    decisions: Mapped[list[ApprovalDecision]] = relationship(
+        back_populates="approval", order_by="ApprovalDecision.id")
+    checks: Mapped[list[BackgroundCheck]] = relationship(back_populates="approval", order_by="BackgroundCheck.id")
 
     @property
     def status_enum(self) -> ApprovalStatus:
         return ApprovalStatus(self.status)
+
+    @property
+    def approved_since(self) -> datetime | None:
+        """When the approval now standing was given (None unless approved). It holds from year to year until
+        the agency suspends it: a repeated approval is not recorded, so this is the first of the run."""
+        return self.decided_at if self.status == ApprovalStatus.APPROVED else None
+
+
+class ApprovalDecision(db.Model):
+    """One decision of an agency on an employer (approve, deny, suspend, reinstate), with who, when and why.
+    Append-only: the history of an approval; ``EmployerApproval`` holds the latest."""
+
+    __tablename__ = "employer_approval_decisions"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_values(ApprovalStatus)})", name="status_known"),
+        CheckConstraint(f"from_status IN ({_values(ApprovalStatus)})", name="from_status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    approval_id: Mapped[int] = mapped_column(ForeignKey("employer_approvals.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    approval: Mapped[EmployerApproval] = relationship(back_populates="decisions")
+    decided_by: Mapped[User | None] = relationship()
+
+
+class BackgroundCheck(db.Model):
+    """A background check of an employer, as the agency's staff recorded it: who checked, when, the outcome and
+    a short reference. Never the criminal history itself. Append-only: a correction is a new record, and the
+    latest counts."""
+
+    __tablename__ = "background_checks"
+    __table_args__ = (CheckConstraint(f"outcome IN ({_values(CheckOutcome)})", name="outcome_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    approval_id: Mapped[int] = mapped_column(ForeignKey("employer_approvals.id"), index=True)
+    checked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(REFERENCE_MAX), default="")
+
+    approval: Mapped[EmployerApproval] = relationship(back_populates="checks")
+    checked_by: Mapped[User] = relationship()
+
+    @property
+    def outcome_enum(self) -> CheckOutcome:
+        return CheckOutcome(self.outcome)
+
+    @property
+    def cleared(self) -> bool:
+        return self.outcome == CheckOutcome.CLEARED

@@ -359,10 +359,13 @@ class HourLimit:
 
 @dataclass(frozen=True, slots=True)
 class EmployerReview:
-    """How the agency vets a new employer before staffing its first booking (shown when it has not yet)."""
+    """How the agency vets a new employer before staffing its first booking (shown when it has not yet).
+    ``background_check``: the agency approves an employer only once a cleared background check is recorded
+    (KCPD policy 630-9 III.R); the portal keeps who checked, when and the outcome, never a criminal history."""
 
     message: str
     source: str = ""
+    background_check: bool = False
 
 
 @dataclass(frozen=True, slots=True)

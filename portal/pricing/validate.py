@@ -106,7 +106,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "hour_limit": ("hours", "within_hours", "message", "source"),
     "full_shift": ("if_released_early", "if_worked_over_percent", "message", "source"),
     "max_shift": ("hours", "effect", "message", "source"),
-    "employer_review": ("message", "source"),
+    "employer_review": ("message", "background_check", "source"),
     "staffing": ("core_min", "core_max", "source", "venues"),
     "staffing.venues.*": ("label", "low", "high"),
     "examples[]": ("name", "note", "source", "request", "total", "deposit", "shift_totals", "positions", "blocked",
@@ -854,7 +854,8 @@ def _build(r: _Reader, data: dict[str, Any], today: date | None) -> RateCard | N
     if "employer_review" in data:
         loc = "employer_review"
         et = r.table(data[loc], loc, loc)
-        employer_review = EmployerReview(r.string(et, "message", loc, required=True), r.cite(et, loc))
+        employer_review = EmployerReview(r.string(et, "message", loc, required=True), r.cite(et, loc),
+                                         r.boolean(et, "background_check", loc))
     staffing = None
     if "staffing" in data:
         sft = r.table(data["staffing"], "staffing", "staffing")

@@ -9,10 +9,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal import accounts
 from portal.extensions import db
-from portal.models import ApprovalStatus, Booking, BookingStatus, Payment, Refund
+from portal.models import Booking, BookingStatus, Payment, Refund
 from tests.conftest import csrf_token_from, post_form
+from tests.support.backoffice import approve_employer
 from tests.support.payments import VISA, sdk, submit_with_card
 from tests.support.wizard import walk_to_review
 
@@ -63,7 +63,7 @@ def test_approve_needs_an_approved_employer_and_each_named_approval(app, client,
     token = csrf_token_from(html)
     agency.post(f"{page}/approve", data={"csrf_token": token})
     assert db.session.get(Booking, booking.id).status == BookingStatus.SUBMITTED  # employer not approved
-    accounts.decide_approval(booking.organisation.approval_for(booking.agency), ApprovalStatus.APPROVED, coordinator)
+    approve_employer(booking.organisation.approval_for(booking.agency), coordinator)
     agency.post(f"{page}/approve", data={"csrf_token": token})
     assert "Record the approval of the Employment Unit Commander" in agency.get(page).get_data(as_text=True)
     assert db.session.get(Booking, booking.id).status == BookingStatus.SUBMITTED
@@ -137,7 +137,7 @@ def test_the_live_block_answers_204_until_something_changes(app, client, employe
     last = booking.events[-1].id
     live = f"/employer/requests/{booking.id}/live"
     assert client.get(live, query_string={"since": last}, headers={"HX-Request": "true"}).status_code == 204
-    accounts.decide_approval(booking.organisation.approval_for(booking.agency), ApprovalStatus.APPROVED, coordinator)
+    approve_employer(booking.organisation.approval_for(booking.agency), coordinator)
     from portal.bookings import lifecycle
 
     lifecycle.approve(booking, coordinator)

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from portal import accounts
 from portal.bookings import lifecycle
 from portal.extensions import db
-from portal.models import ApprovalStatus, Booking, BookingStatus, Cancellation, Payment, PaymentStatus, Refund
+from portal.models import Booking, BookingStatus, Cancellation, Payment, PaymentStatus, Refund
 from tests.conftest import csrf_token_from
+from tests.support.backoffice import approve_employer
 from tests.support.payments import VISA, sdk, submit_with_card
 from tests.support.wizard import ZONES, url, walk_to_review
 
@@ -66,7 +66,7 @@ def paid_booking(client, line, slug: str, near: bool) -> Booking:
 def approve(booking: Booking, users) -> None:
     coordinator = users.make("agency_admin", agency=booking.agency.slug)
     approval = booking.organisation.approval_for(booking.agency)
-    accounts.decide_approval(approval, ApprovalStatus.APPROVED, coordinator)
+    approve_employer(approval, coordinator)
     lifecycle.approve(booking, coordinator)
     assert db.session.get(Booking, booking.id).status == BookingStatus.APPROVED
 

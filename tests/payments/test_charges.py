@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from portal import accounts
 from portal.bookings import lifecycle
 from portal.cards import import_card
 from portal.extensions import db
-from portal.models import ApprovalStatus, Booking, BookingStatus, Payment, PaymentStatus, Refund
+from portal.models import Booking, BookingStatus, Payment, PaymentStatus, Refund
 from tests.conftest import csrf_token_from
+from tests.support.backoffice import approve_employer
 from tests.support.payments import THREE_D_SECURE, VISA, authenticate, pay_deposit, sdk, submit_with_card
 from tests.support.wizard import ZONES, url, walk_to_review
 
@@ -37,7 +37,7 @@ def wvc_two_hours_tomorrow(client) -> int:
 
 def approve(booking, users):
     coordinator = users.make("agency_admin", agency=booking.agency.slug)
-    accounts.decide_approval(booking.organisation.approval_for(booking.agency), ApprovalStatus.APPROVED, coordinator)
+    approve_employer(booking.organisation.approval_for(booking.agency), coordinator)
     lifecycle.approve(booking, coordinator)
 
 

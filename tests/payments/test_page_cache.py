@@ -15,8 +15,9 @@ from sqlalchemy import event, select, text, update
 from portal import accounts, pagecache
 from portal.bookings import lifecycle
 from portal.extensions import db
-from portal.models import ApprovalStatus, Booking, BookingStatus, Officer, Organisation, User
+from portal.models import Booking, BookingStatus, Officer, Organisation, User
 from tests.conftest import post_form
+from tests.support.backoffice import approve_employer
 from tests.support.payments import VISA, submit_with_card
 from tests.support.wizard import walk_to_review
 
@@ -86,8 +87,8 @@ def test_a_page_is_served_again_from_two_queries_until_something_it_shows_change
     assert again == (True, first[1])
     assert statements[-1].lower().lstrip().startswith("select coalesce(sum(page_versions.version)")
     # The agency approves the employer and the request: every page shows it at once.
-    accounts.decide_approval(booking.organisation.approval_for(booking.agency), ApprovalStatus.APPROVED,
-                             db.session.scalar(select(User).where(User.agency_id == booking.agency_id)))
+    approve_employer(booking.organisation.approval_for(booking.agency),
+                     db.session.scalar(select(User).where(User.agency_id == booking.agency_id)))
     lifecycle.approve(db.session.get(Booking, booking.id), booking.created_by)
     db.session.commit()
     assert db.session.get(Booking, booking.id).status == BookingStatus.APPROVED

@@ -230,6 +230,17 @@ def test_employer_review_is_read_with_its_citation():
     problems = [str(p) for p in check_card(MINIMAL + "\n[employer_review]\nsource = 'nowhere'\n")]
     assert any(p.startswith("employer_review.message:") for p in problems), problems
     assert any(p.startswith("employer_review.source:") for p in problems), problems
-    assert load_card((SEED_CARD_DIR / "kcpd.toml").read_text()).employer_review.source.startswith(
-        "kcpd-policy-630-9-secondary-employment.txt, IV.R"
-    )
+    assert card.employer_review.background_check is False  # the default
+    kcpd = load_card((SEED_CARD_DIR / "kcpd.toml").read_text()).employer_review
+    assert kcpd.source.startswith("kcpd-policy-630-9-secondary-employment.txt, III.R")  # R is under III. POLICY
+    assert kcpd.background_check is True
+    for slug in ("mesa", "west-valley-city", "tucson"):
+        review = load_card((SEED_CARD_DIR / f"{slug}.toml").read_text()).employer_review
+        assert review is None or not review.background_check, slug
+
+
+def test_employer_review_background_check_is_true_or_false():
+    card = load_card(MINIMAL + '\n[employer_review]\nmessage = "Checked."\nbackground_check = true\n')
+    assert card.employer_review.background_check is True
+    problems = [str(p) for p in check_card(MINIMAL + '\n[employer_review]\nmessage = "x"\nbackground_check = "yes"\n')]
+    assert any(p.startswith("employer_review.background_check: expected true or false") for p in problems), problems

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal import cards
 from portal.extensions import db
-from portal.models import Assignment, Booking, FieldNote, Officer, RateCardVersion
+from portal.models import ApprovalDecision, Assignment, BackgroundCheck, Booking, FieldNote, Officer, RateCardVersion
 from portal.pricing import SEED_CARD_DIR
 from tests.conftest import csrf_token_from
 from tests.support.backoffice import approved_booking, assign, hire
@@ -21,6 +21,7 @@ from tests.support.wizard import PNG
 # (endpoint, method, path): every route of the agency blueprint ({ids} are the KCPD objects made below)
 SCOPED = [
     ("agency.decide", "POST", "/agency/employers/{approval}/decision"),
+    ("agency.record_check", "POST", "/agency/employers/{approval}/checks"),
     ("agency.booking", "GET", "/agency/bookings/{booking}"),
     ("agency.approve", "POST", "/agency/bookings/{booking}/approve"),
     ("agency.deny", "POST", "/agency/bookings/{booking}/deny"),
@@ -89,13 +90,15 @@ def state() -> tuple:
     return (db.session.scalar(select(Booking.status)), db.session.scalar(select(func.count(Assignment.id))),
             db.session.scalar(select(func.count(FieldNote.id))),
             tuple(db.session.execute(select(Officer.full_name, Officer.active, Officer.rank)).all()),
-            db.session.scalar(select(func.count(RateCardVersion.id)).where(RateCardVersion.cancelled_at.is_(None))))
+            db.session.scalar(select(func.count(RateCardVersion.id)).where(RateCardVersion.cancelled_at.is_(None))),
+            db.session.scalar(select(func.count(BackgroundCheck.id))),
+            db.session.scalar(select(func.count(ApprovalDecision.id))))
 
 
 def form_for(path: str) -> dict[str, str]:
     """Enough of a valid form that only the tenant check can refuse it."""
     return {"decision": "approve", "reason": "x", "approved_by": "x", "code": "x", "full_name": "Eve", "active": "0",
-            "badge_number": "4417", "rank": "officer", "note-body": "x", "action": "absent"}
+            "badge_number": "4417", "rank": "officer", "note-body": "x", "action": "absent", "outcome": "cleared"}
 
 
 @pytest.mark.parametrize(("endpoint", "method", "path"), SCOPED, ids=[f"{m} {p}" for _, m, p in SCOPED])

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal import accounts, cards
 from portal.bookings import lifecycle
 from portal.extensions import db
-from portal.models import ApprovalStatus, Booking, BookingStatus, Officer, Payment, PaymentStatus
+from portal.models import ApprovalStatus, Booking, BookingStatus, CheckOutcome, Officer, Payment, PaymentStatus
 from portal.staffing import roster
 from tests.conftest import csrf_token_from
 from tests.support.payments import VISA, authenticate, submit_with_card
@@ -37,10 +37,17 @@ def paid_booking(client, line, slug: str = "kcpd", *, number: str = VISA, **walk
     return booking
 
 
+def approve_employer(approval, coordinator) -> None:
+    """The agency approves the employer as its card asks: a cleared background check first where it wants one."""
+    if accounts.background_check_required(approval.agency):
+        accounts.record_check(approval, CheckOutcome.CLEARED, coordinator, "MULES test transaction")
+    accounts.decide_approval(approval, ApprovalStatus.APPROVED, coordinator)
+
+
 def approved_booking(client, line, coordinator, slug: str = "kcpd", **kw) -> Booking:
     """A paid request whose employer and request the agency approved."""
     booking = paid_booking(client, line, slug, **kw)
-    accounts.decide_approval(booking.organisation.approval_for(booking.agency), ApprovalStatus.APPROVED, coordinator)
+    approve_employer(booking.organisation.approval_for(booking.agency), coordinator)
     lifecycle.approve(booking, coordinator)
     db.session.expire_all()
     return db.session.get(Booking, booking.id)
