@@ -69,6 +69,7 @@ def team():
     ).all()
     return render_template("agency/team.html", form=form, members=members), status
 
+from portal.agency import billing as _billing  # noqa: E402, F401  (the printable invoice, CSV exports)
 from portal.agency import bookings as _bookings  # noqa: E402, F401  (the request queue and its routes)
 from portal.agency import roster as _roster  # noqa: E402, F401  (the officer roster)
 from portal.agency import staffing as _staffing  # noqa: E402, F401  (staffing, attendance, notes, close-out)
