@@ -31,6 +31,7 @@ SCOPED = [
     ("agency.close_out", "POST", "/agency/bookings/{booking}/shifts/{shift}/close"),
     ("agency.add_note", "POST", "/agency/bookings/{booking}/notes"),
     ("agency.note_file", "GET", "/agency/bookings/{booking}/notes/{note}/file"),
+    ("agency.invoice", "GET", "/agency/bookings/{booking}/invoice"),
 ]
 OWN = [
     ("agency.dashboard", "GET", "/agency/"),
@@ -40,6 +41,7 @@ OWN = [
     ("agency.officers", "GET", "/agency/officers"),
     ("agency.add_officer", "POST", "/agency/officers"),
     ("agency.import_officers", "POST", "/agency/officers/import"),
+    ("agency.exports", "GET", "/agency/exports"),
 ]
 ROUTES = SCOPED + OWN
 
