@@ -24,7 +24,6 @@ import argparse
 import http.client
 import json
 import os
-import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -34,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bookings import login, populate  # noqa: E402
-from live_quote import gunicorn, percentile, run  # noqa: E402
+from bookings import compare, login, populate  # noqa: E402
+from live_quote import gunicorn  # noqa: E402
 
 from tests.support.postgres import PostgresServer  # noqa: E402
 
@@ -170,24 +169,8 @@ def measure_queue(env: dict[str, str], args) -> None:
         agency = f"Cookie: {login(port, 'coordinator@kcpd.example.com')}\r\n"
         endpoints = {"agency queue": (["/agency/bookings?status=submitted&page=3"], agency),
                      "trivial": (["/healthz"], "")}
-        for paths, headers in endpoints.values():
-            run(port, paths, 4, 0.5, headers)
-        print(f"\nagency queue; gunicorn, {args.workers} sync workers; median of {args.rounds} interleaved rounds "
-              f"of {args.seconds:g} s; {os.cpu_count()} CPUs shared by server, database and load generator")
-        print(f"{'endpoint':<14} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6}")
-        for clients in [int(c) for c in args.clients.split(",")]:
-            rounds: dict[str, list[tuple[float, float, float]]] = {name: [] for name in endpoints}
-            for _ in range(args.rounds):
-                for name, (paths, headers) in endpoints.items():
-                    count, lat = run(port, paths, clients, args.seconds, headers)
-                    rounds[name].append((count / args.seconds, percentile(lat, 50) * 1000,
-                                         percentile(lat, 95) * 1000))
-            medians = {name: [statistics.median(r[k] for r in rs) for k in range(3)] for name, rs in rounds.items()}
-            trivial = medians["trivial"][0]
-            for name, (rps, p50, p95) in medians.items():
-                ratio = rps / trivial
-                verdict = "" if name == "trivial" else ("  met" if ratio >= 0.4 else "  MISSED")
-                print(f"{name:<14} {clients:>7} {rps:>8.0f} {p50:>8.1f} {p95:>8.1f} {ratio:>6.2f}{verdict}")
+        print("\nthe agency queue:", end=" ")
+        compare(port, endpoints, args)
         print("target: the queue at least 0.40 x the trivial endpoint's throughput at 10 clients")
 
 

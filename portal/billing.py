@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from portal.bookings.queries import Page
 from portal.extensions import db
+from portal.formatting import money
 from portal.models import Agency, Booking, Invoice, Organisation, Payment, Refund, User
 
 EXPORT_PAGE_SIZE = 500  # rows (invoices, payments) read by one query of an export
@@ -80,22 +82,6 @@ class Entry:
         return invoice_number(self.id) if self.kind == "invoice" else self.document
 
 
-@dataclass(frozen=True)
-class HistoryPage:
-    rows: list[Entry]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
 def _ledger(scope: Scope):
     """Invoices, payments and refunds of the scope as one union, with the columns of ``Entry``."""
     def base(model, kind: str, amount, what, status, document):
@@ -127,14 +113,14 @@ def _what(kind: str, what: str) -> str:
     return WHAT.get(what, what)
 
 
-def history(scope: Scope, page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPage:
+def history(scope: Scope, page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> Page:
     ledger = _ledger(scope)
     total = db.session.scalar(select(func.count()).select_from(ledger)) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     rows = db.session.execute(select(ledger).order_by(ledger.c.at.desc(), ledger.c.kind, ledger.c.id.desc())
                               .limit(per_page).offset((page - 1) * per_page))
-    return HistoryPage([Entry(**{**r._asdict(), "what": _what(r.kind, r.what)}) for r in rows], page, pages, total)
+    return Page([Entry(**{**r._asdict(), "what": _what(r.kind, r.what)}) for r in rows], page, pages, total)
 
 
 # -- the printable invoice -----------------------------------------------------------------------------------
@@ -184,11 +170,7 @@ def csv_cell(value: Any) -> str:
 
 def dollars(cents: int | None) -> str:
     """``-1500`` -> ``"-15.00"``: integer arithmetic, no floats."""
-    if cents is None:
-        return ""
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(int(cents)), 100)
-    return f"{sign}{whole}.{rest:02d}"
+    return money(cents, plain=True)
 
 
 def csv_lines(header: list[str], rows: Iterable[list[Any]], chunk: int = 64 * 1024) -> Iterator[str]:

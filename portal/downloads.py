@@ -1,20 +1,31 @@
-"""The export pages' shared handling, for the agency's and the employer's blueprints: read the date range (a GET
-form), and either stream the CSV asked for or give the page back with the messages beside the fields."""
+"""The billing pages' shared handling, for the agency's and the employer's blueprints: the printable invoice of a
+booking already scoped to the user, and the exports: read the date range (a GET form), and either stream the CSV
+asked for or give the page back with the messages beside the fields."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
 
-from flask import Response, request
+from flask import Response, abort, render_template, request
 from sqlalchemy.orm import Session
 
 from portal import billing, clock
+from portal.bookings import queries
 from portal.extensions import db
 from portal.forms import DateRangeForm
 
 EXPORTS = {"invoices": (billing.INVOICE_HEADER, billing.invoice_rows),
            "payments": (billing.PAYMENT_HEADER, billing.payment_rows)}
+
+
+def invoice_page(booking, back: str):
+    """The printable invoice (404 before the booking is invoiced); ``back``: the booking page's URL."""
+    document = billing.invoice_document(booking)
+    if document is None:
+        abort(404)
+    return render_template("invoice.html", booking=booking, card=queries.card_of_booking(booking), back=back,
+                           **document)
 
 
 def csv_response(filename: str, header: list[str], rows: Callable[[Session], Iterator[list]]) -> Response:

@@ -3,7 +3,7 @@ CSV exports of its invoices and payments for a date range (``portal.billing``, `
 
 from __future__ import annotations
 
-from flask import abort, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 
 from portal import billing, downloads
@@ -14,11 +14,7 @@ from portal.bookings import queries
 @bp.get("/bookings/<int:booking_id>/invoice")
 def invoice(booking_id: int):
     booking = queries.get_booking_for_agency(current_user, booking_id)
-    document = billing.invoice_document(booking)
-    if document is None:
-        abort(404)
-    return render_template("invoice.html", booking=booking, card=queries.card_of_booking(booking),
-                           back=url_for("agency.booking", booking_id=booking.id), **document)
+    return downloads.invoice_page(booking, url_for("agency.booking", booking_id=booking.id))
 
 
 @bp.get("/exports")

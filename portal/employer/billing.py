@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import abort, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 
 from portal import billing, downloads
@@ -17,11 +17,7 @@ from portal.models import BookingStatus
 @bp.get("/requests/<int:booking_id>/invoice")
 def invoice(booking_id: int):
     booking = queries.get_booking_for(current_user, booking_id)
-    document = billing.invoice_document(booking)
-    if document is None:
-        abort(404)
-    return render_template("invoice.html", booking=booking, card=queries.card_of_booking(booking),
-                           back=url_for("employer.booking", booking_id=booking.id), **document)
+    return downloads.invoice_page(booking, url_for("employer.booking", booking_id=booking.id))
 
 
 @bp.get("/billing")
