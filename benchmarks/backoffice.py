@@ -5,10 +5,11 @@ Loads the data of benchmarks/bookings.py (``populate``: 100,000 bookings, 20,000
 an invoice for each KCPD booking (20,000 invoices of five lines: 100,000 invoice lines, dated over November 2026)
 and 200 for Mesa (1,000 lines). Then, under gunicorn on 127.0.0.1:
 
-- the export: a fresh gunicorn with one sync worker; Mesa's coordinator downloads Mesa's invoices for November
-  (1,000 lines), then KCPD's coordinator KCPD's (100,000 lines). For each: the time to the first byte and to the
-  last, the lines and bytes received, and the worker's peak resident memory (``VmHWM`` of /proc/<pid>/status)
-  before and after. Bounded memory: the peak after 100,000 lines is about the peak after 1,000.
+- the export: a fresh gunicorn with one sync worker (the coordinators signed in elsewhere: argon2id's memory
+  would hide the export's); after one small export to warm it up, Mesa's coordinator downloads Mesa's invoices
+  for November (1,000 lines), then KCPD's coordinator KCPD's (100,000 lines). For each: the time to the first
+  byte and to the last, the lines and bytes received, and the worker's peak resident memory (``VmHWM`` of
+  /proc/<pid>/status) before and after. Bounded memory: the peak after 100,000 lines is about the peak after 1,000.
 - the queue: ``/agency/bookings?status=submitted&page=3`` at 10 clients beside ``/healthz`` (2 sync workers,
   each client a process on a plain socket, see live_quote.py), as bookings.py measures it. Target: at least
   0.40 of the trivial endpoint's throughput.
@@ -146,10 +147,13 @@ def download(port: int, path: str, cookie: str) -> dict[str, float]:
 
 
 def measure_export(env: dict[str, str], lines: dict[str, int]) -> None:
+    """Signing in hashes the password with argon2id, whose memory would be the worker's peak: the coordinators
+    sign in on one server, and the exports run on a fresh one (the same database and secret key) that does
+    nothing else."""
+    with gunicorn(env, 1) as port:
+        cookies = {slug: login(port, f"coordinator@{slug}.example.com") for slug in ("mesa", "kcpd")}
     with gunicorn(env, 1) as port:
         [worker] = gunicorn_workers(port)
-        cookies = {slug: login(port, f"coordinator@{'mesa' if slug == 'mesa' else 'kcpd'}.example.com")
-                   for slug in ("mesa", "kcpd")}
         download(port, "/agency/exports?what=invoices&start=2026-11-01&end=2026-11-01", cookies["mesa"])  # warm up
         print(f"\nCSV export of invoice lines, {RANGE.replace('&', ', ')}; gunicorn, 1 sync worker (pid {worker})")
         print(f"{'agency':<8} {'lines':>9} {'MB':>6} {'first byte s':>13} {'total s':>8} {'lines/s':>9} "
