@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from portal.bookings.queries import Page
 from portal.extensions import db
 from portal.formatting import money
-from portal.models import Agency, Booking, Invoice, Organisation, Payment, Refund, User
+from portal.models import Agency, Booking, Invoice, Organisation, Payment, Refund
 
 EXPORT_PAGE_SIZE = 500  # rows (invoices, payments) read by one query of an export
 HISTORY_PAGE_SIZE = 25
@@ -42,14 +42,6 @@ class Scope:
 
     agency_id: int | None = None
     organisation_id: int | None = None
-
-    @classmethod
-    def of(cls, user: User) -> Scope:
-        if user.agency_id is not None:
-            return cls(agency_id=user.agency_id)
-        if user.organisation_id is not None:
-            return cls(organisation_id=user.organisation_id)
-        raise LookupError("this account has no invoices")
 
     def bookings(self):
         """The condition on ``Booking`` that keeps the scope's rows."""
