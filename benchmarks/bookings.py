@@ -178,6 +178,30 @@ def _session_cookie(answer) -> str:
     return "; ".join(c for c in cookies if c.startswith("session="))
 
 
+def compare(port: int, endpoints: dict[str, tuple[list[str], str]], args) -> None:
+    """Warm up each worker, then drive every endpoint (one named "trivial") at each of ``args.clients``, rounds
+    interleaved; print the medians and the ratio of each to the trivial endpoint (target 0.40)."""
+    for paths, headers in endpoints.values():  # warm up each worker
+        run(port, paths, 4, 0.5, headers)
+    print(f"gunicorn, {args.workers} sync workers; median of {args.rounds} interleaved rounds of "
+          f"{args.seconds:g} s; {os.cpu_count()} CPUs shared by server, database and load generator\n")
+    print(f"{'endpoint':<14} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6}")
+    for clients in [int(c) for c in args.clients.split(",")]:
+        rounds: dict[str, list[tuple[float, float, float]]] = {name: [] for name in endpoints}
+        for _ in range(args.rounds):
+            for name, (paths, headers) in endpoints.items():
+                count, lat = run(port, paths, clients, args.seconds, headers)
+                rounds[name].append((count / args.seconds, percentile(lat, 50) * 1000,
+                                     percentile(lat, 95) * 1000))
+        medians = {name: [statistics.median(r[k] for r in rs) for k in range(3)]
+                   for name, rs in rounds.items()}
+        trivial = medians["trivial"][0]
+        for name, (rps, p50, p95) in medians.items():
+            ratio = rps / trivial
+            verdict = "" if name == "trivial" else ("  met" if ratio >= 0.4 else "  MISSED")
+            print(f"{name:<14} {clients:>7} {rps:>8.0f} {p50:>8.1f} {p95:>8.1f} {ratio:>6.2f}{verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -203,25 +227,7 @@ def main() -> None:
                                   "/agency/bookings?status=approved&page=1"], agency),
                 "trivial": (["/healthz"], ""),
             }
-            for paths, headers in endpoints.values():  # warm up each worker
-                run(port, paths, 4, 0.5, headers)
-            print(f"gunicorn, {args.workers} sync workers; median of {args.rounds} interleaved rounds of "
-                  f"{args.seconds:g} s; {os.cpu_count()} CPUs shared by server, database and load generator\n")
-            print(f"{'endpoint':<14} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6}")
-            for clients in [int(c) for c in args.clients.split(",")]:
-                rounds: dict[str, list[tuple[float, float, float]]] = {name: [] for name in endpoints}
-                for _ in range(args.rounds):
-                    for name, (paths, headers) in endpoints.items():
-                        count, lat = run(port, paths, clients, args.seconds, headers)
-                        rounds[name].append((count / args.seconds, percentile(lat, 50) * 1000,
-                                             percentile(lat, 95) * 1000))
-                medians = {name: [statistics.median(r[k] for r in rs) for k in range(3)]
-                           for name, rs in rounds.items()}
-                trivial = medians["trivial"][0]
-                for name, (rps, p50, p95) in medians.items():
-                    ratio = rps / trivial
-                    verdict = "" if name == "trivial" else ("  met" if ratio >= 0.4 else "  MISSED")
-                    print(f"{name:<14} {clients:>7} {rps:>8.0f} {p50:>8.1f} {p95:>8.1f} {ratio:>6.2f}{verdict}")
+            compare(port, endpoints, args)
             print("\ntarget: each page at least 0.40 x the trivial endpoint's throughput at 10 clients")
 
 

@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
-def money(cents: int | None) -> str:
-    """``123456`` -> ``$1,234.56``. Integer arithmetic only."""
+def money(cents: int | None, *, plain: bool = False) -> str:
+    """``123456`` -> ``$1,234.56`` (``plain``: ``1234.56``, as a CSV file writes it). Integer arithmetic only."""
     if cents is None:
         return ""
     sign = "-" if cents < 0 else ""
     dollars, rest = divmod(abs(int(cents)), 100)
-    return f"{sign}${dollars:,}.{rest:02d}"
+    return f"{sign}{dollars}.{rest:02d}" if plain else f"{sign}${dollars:,}.{rest:02d}"
 
 
 def local_datetime(value: datetime | None, zone: str | ZoneInfo, fmt: str = "%a %d %b %Y, %H:%M %Z") -> str:

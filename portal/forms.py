@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
-from wtforms import IntegerField, SelectChoice, ValidationError
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectChoice, ValidationError
+from wtforms.validators import InputRequired
 
 US_STATES = {
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
@@ -46,3 +49,31 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError(self.gettext("Not a valid integer value."))
         super().process_formdata(valuelist)
+
+
+class DateRangeForm(FlaskForm):
+    """Whole days from ``start`` to ``end`` (an export's range). Sent by GET: it changes nothing, so it carries
+    no CSRF token (``DateRangeForm.from_args``)."""
+
+    start = DateField("From", [InputRequired("Enter the first day, like 2026-11-01.")],
+                      format="%Y-%m-%d")
+    end = DateField("To (included)", [InputRequired("Enter the last day, like 2026-11-30.")],
+                    format="%Y-%m-%d")
+
+    @classmethod
+    def from_args(cls, args, default_start: date, default_end: date) -> DateRangeForm:
+        return cls(formdata=args if args else None, meta={"csrf": False}, start=default_start, end=default_end)
+
+    @staticmethod
+    def _year(field) -> None:
+        if field.data is not None and not 2000 <= field.data.year <= 2099:
+            raise ValidationError("Enter a day between 2000 and 2099.")
+
+    def validate_start(self, field) -> None:
+        self._year(field)
+
+    def validate_end(self, field) -> None:
+        self._year(field)
+        if self.start.data is not None and field.data is not None and field.data < self.start.data:
+            raise ValidationError(f"The last day comes before the first ({self.start.data.isoformat()}): "
+                                  "swap them, or choose a later day.")

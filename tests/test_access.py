@@ -6,8 +6,11 @@ from portal import accounts
 from portal.models import ApprovalStatus, EmployerApproval
 from tests.conftest import post_form
 
-EMPLOYER_PAGES = ["/employer/"]
-AGENCY_PAGES = ["/agency/", "/agency/team"]
+RANGE = "start=2026-11-01&end=2026-11-30"
+EMPLOYER_PAGES = ["/employer/", "/employer/billing", f"/employer/billing?what=invoices&{RANGE}",
+                  "/employer/requests/1/invoice"]
+AGENCY_PAGES = ["/agency/", "/agency/team", "/agency/exports", f"/agency/exports?what=payments&{RANGE}",
+                "/agency/bookings/1/invoice"]
 ADMIN_PAGES = ["/admin/"]
 LOGGED_IN_PAGES = ["/auth/profile"]
 

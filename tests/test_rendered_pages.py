@@ -18,8 +18,9 @@ ROLES = ["anonymous", "employer", "agency_admin", "agency_staff", "site_admin"]
 # Endpoints the walk must reach for each role (more are visited when pages link to them).
 MUST_REACH = {
     "anonymous": {"main.index", "main.instant_quote", "auth.login", "auth.signup"},
-    "employer": {"employer.dashboard", "employer.new_request", "employer.step", "employer.booking", "auth.profile"},
-    "agency_admin": {"agency.dashboard", "agency.team", "auth.profile"},
+    "employer": {"employer.dashboard", "employer.new_request", "employer.step", "employer.booking", "auth.profile",
+                 "employer.billing_history"},
+    "agency_admin": {"agency.dashboard", "agency.team", "agency.exports", "auth.profile"},
     "agency_staff": {"agency.dashboard"},
     "site_admin": {"admin.dashboard", "auth.profile"},
 }

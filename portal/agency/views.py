@@ -115,6 +115,7 @@ def team():
     ).all()
     return render_template("agency/team.html", form=form, members=members), status
 
+from portal.agency import billing as _billing  # noqa: E402, F401  (the printable invoice, CSV exports)
 from portal.agency import bookings as _bookings  # noqa: E402, F401  (the request queue and its routes)
 from portal.agency import rate_cards as _rate_cards  # noqa: E402, F401  (the rate card: history, new versions)
 from portal.agency import roster as _roster  # noqa: E402, F401  (the officer roster)

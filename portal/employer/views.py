@@ -538,4 +538,5 @@ def delete_attachment(booking_id: int, attachment_id: int):
     return redirect(url_for("employer.step", booking_id=booking.id, step="orders"), 303)
 
 
+from portal.employer import billing as _billing  # noqa: E402, F401  (billing history, printable invoice, exports)
 from portal.employer import bookings as _bookings  # noqa: E402, F401  (the submitted bookings' routes)

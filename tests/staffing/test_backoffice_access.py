@@ -39,6 +39,7 @@ SCOPED = [
     ("agency.rate_card_version", "GET", "/agency/rate-card/versions/{version}"),
     ("agency.rate_card_toml", "GET", "/agency/rate-card/versions/{version}.toml"),
     ("agency.cancel_rate_card_version", "POST", "/agency/rate-card/versions/{version}/cancel"),
+    ("agency.invoice", "GET", "/agency/bookings/{booking}/invoice"),
 ]
 OWN = [
     ("agency.dashboard", "GET", "/agency/"),
@@ -51,6 +52,7 @@ OWN = [
     ("agency.rate_card", "GET", "/agency/rate-card"),
     ("agency.new_rate_card", "GET", "/agency/rate-card/new"),
     ("agency.new_rate_card", "POST", "/agency/rate-card/new"),
+    ("agency.exports", "GET", "/agency/exports"),
 ]
 ROUTES = SCOPED + OWN
 
