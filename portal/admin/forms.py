@@ -91,9 +91,10 @@ class OrganisationSearchForm(SearchForm):
 
 class UserSearchForm(SearchForm):
     q = _search("Name or email")
-    role = SelectField("Role", default="", choices=[SelectChoice("", "Any role")] + [SelectChoice(r.value, r.label) for r in Role])
-    active = SelectField("Status", default="", choices=[SelectChoice("", "Active or disabled"), SelectChoice("active", "Active"),
-                                            SelectChoice("disabled", "Disabled")])
+    role = SelectField("Role", default="",
+                       choices=[SelectChoice("", "Any role")] + [SelectChoice(r.value, r.label) for r in Role])
+    active = SelectField("Status", default="", choices=[
+        SelectChoice("", "Active or disabled"), SelectChoice("active", "Active"), SelectChoice("disabled", "Disabled")])
 
 
 class BookingSearchForm(SearchForm):
@@ -106,7 +107,8 @@ class BookingSearchForm(SearchForm):
 
     def __init__(self, *args, agencies: list[Agency], **kwargs):
         super().__init__(*args, **kwargs)
-        self.agency.choices = [SelectChoice("", "Every agency")] + [SelectChoice(a.slug, a.name) for a in agencies]
+        self.agency.choices = [SelectChoice("", "Every agency"),
+                               *(SelectChoice(a.slug, a.short_name) for a in agencies)]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
