@@ -117,7 +117,8 @@ def test_users_by_name_or_email_role_and_status(client, admin, world, users):
 
 def test_bookings_by_reference_site_and_organisation_and_filters(client, admin, world, agencies):
     arena, park, gate = (world.bookings[k].reference for k in ("arena", "park", "gate"))
-    assert rows(html(client, f"/admin/bookings?q={arena.lower()}"), "bookings") == [arena]
+    assert rows(html(client, f"/admin/bookings?q={arena.lower()}"), "bookings") == [arena]  # a whole reference
+    assert rows(html(client, f"/admin/bookings?q={arena[2:8].lower()}"), "bookings") == [arena]  # part of one
     assert rows(html(client, "/admin/bookings?q=riverside park"), "bookings") == [park]
     assert rows(html(client, "/admin/bookings?q=100%25 events"), "bookings") == [gate]
     assert rows(html(client, "/admin/bookings?agency=tucson"), "bookings") == [gate]
@@ -159,6 +160,12 @@ def test_pages_of_25_keep_the_search(client, admin, agencies):
     second = rows(html(client, "/admin/users?q=coordinator&role=agency_staff&page=2"), "users")
     assert second == [f"coordinator{i}@mesa.example.com" for i in range(25, 30)]
     assert rows(html(client, "/admin/users?q=coordinator&page=99"), "users") == second  # the last page
+    # past a thousand matches, the first thousand are listed and the list asks for a narrower search
+    db.session.add_all(User(email=f"more{i:04}@mesa.example.com", password_hash="-", full_name="M",
+                            role=Role.AGENCY_STAFF.value, agency_id=agencies["mesa"].id) for i in range(1000))
+    db.session.commit()
+    many = html(client, "/admin/users?role=agency_staff&page=99")
+    assert "(more than 1,000)" in many and "Page 40 of 40 · the first 1,000 (search more narrowly" in many
 
 
 @pytest.mark.parametrize(("query", "message"), [

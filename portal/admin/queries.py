@@ -1,21 +1,24 @@
 """The site administrator's lookups across every agency: organisations, users and bookings, searched and paged.
 
 Searches are case-insensitive on SQLite and PostgreSQL alike (``ILIKE``; SQLite's ``LIKE`` folds ASCII) and
-treat ``%`` and ``_`` in what was typed as themselves. Each list is a count and one page of ids, then the rows of
-that page with what they show loaded in a fixed number of queries (never one per row). Lookups raise
-``NotFound``; they never abort or commit.
+treat ``%`` and ``_`` in what was typed as themselves. A list reads the ids of its first ``MAX_LISTED`` matches in
+one query (so a search scans the table at most once, and a list without one stops after a thousand rows of an
+index instead of counting 100,000 bookings), then the rows of the page asked for, with what they show loaded in a
+fixed number of queries (never one per row). Past the thousandth match the list says "more than 1,000" and asks
+for a narrower search. Lookups raise ``NotFound``; they never abort or commit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.bookings import queries as booking_queries
-from portal.bookings.queries import NotFound, Page
+from portal.bookings.queries import NotFound
 from portal.bookings.states import BookingStatus
 from portal.extensions import db
 from portal.models import Agency, Booking, BookingEvent, EmployerApproval, Organisation, Role, User
@@ -24,6 +27,7 @@ PAGE_SIZE = 25
 # Bookings an employer submitted (drafts, kept or thrown away, are the employer's own business)
 SUBMITTED = Booking.submitted_at.is_not(None)
 BOOKING_STATUSES = tuple(s for s in BookingStatus if s != BookingStatus.DRAFT)
+REFERENCE = re.compile(r"[Dd][Dd]-[A-Za-z0-9]{6}")  # a booking's whole reference (portal.bookings.drafts)
 
 
 def contains(column, text: str):
@@ -32,16 +36,25 @@ def contains(column, text: str):
     return column.ilike(f"%{escaped}%", escape="\\")
 
 
-def _page(ids: Select, page: int, per_page: int = PAGE_SIZE) -> tuple[list[int], int, int, int]:
-    """The ids of one page of ``ids`` (already ordered), the page number kept within range, pages and total."""
-    total = db.session.scalar(select(func.count()).select_from(ids.order_by(None).subquery())) or 0
-    pages = max(1, -(-total // per_page))
+MAX_LISTED = 1000  # matches a list pages through (40 pages); past it, a narrower search
+
+
+@dataclass(frozen=True)
+class Page(booking_queries.Page):
+    more: bool = False  # there are more than ``total`` matches; only the first ``total`` are listed
+
+
+def _ids(ids: Select, page: int) -> tuple[list[int], Page]:
+    """The ids of page ``page`` (kept within range) of ``ids`` (ordered), and the page without its rows."""
+    found = list(db.session.scalars(ids.limit(MAX_LISTED + 1)))
+    total = min(len(found), MAX_LISTED)
+    pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    return list(db.session.scalars(ids.limit(per_page).offset((page - 1) * per_page))), page, pages, total
+    return found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], Page([], page, pages, total, len(found) > MAX_LISTED)
 
 
-def _in_order(ids: list[int], rows: dict) -> list:
-    return [rows[i] for i in ids if i in rows]
+def _with_rows(empty: Page, ids: list[int], rows: dict) -> Page:
+    return replace(empty, rows=[rows[i] for i in ids if i in rows])
 
 
 # -- organisations -----------------------------------------------------------------------------------
@@ -59,7 +72,7 @@ def organisations(search: str = "", *, page: int = 1) -> Page:
         member = select(User.id).where(User.organisation_id == Organisation.id, contains(User.email, search))
         ids = ids.where(or_(contains(Organisation.legal_name, search), contains(Organisation.city, search),
                             member.exists()))
-    wanted, page, pages, total = _page(ids.order_by(Organisation.legal_name, Organisation.id), page)
+    wanted, empty = _ids(ids.order_by(Organisation.legal_name, Organisation.id), page)
     found: dict[int, OrganisationRow] = {}
     if wanted:
         counts = dict(db.session.execute(
@@ -71,7 +84,7 @@ def organisations(search: str = "", *, page: int = 1) -> Page:
                      selectinload(Organisation.approvals).joinedload(EmployerApproval.agency))
         ):
             found[org.id] = OrganisationRow(org, counts.get(org.id, 0))
-    return Page(_in_order(wanted, found), page, pages, total)
+    return _with_rows(empty, wanted, found)
 
 
 # -- users -------------------------------------------------------------------------------------------
@@ -91,11 +104,11 @@ def users(f: UserFilter, *, page: int = 1) -> Page:
         ids = ids.where(User.role == f.role.value)
     if f.active is not None:
         ids = ids.where(User.active == f.active)
-    wanted, page, pages, total = _page(ids.order_by(User.email), page)
+    wanted, empty = _ids(ids.order_by(User.email, User.id), page)
     found = {u.id: u for u in db.session.scalars(
         select(User).where(User.id.in_(wanted)).options(joinedload(User.organisation), joinedload(User.agency))
     )} if wanted else {}
-    return Page(_in_order(wanted, found), page, pages, total)
+    return _with_rows(empty, wanted, found)
 
 
 def get_user(user_id: int) -> User:
@@ -108,7 +121,7 @@ def get_user(user_id: int) -> User:
 # -- bookings ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BookingFilter:
-    search: str = ""  # reference, site name or organisation name
+    search: str = ""  # part of a reference, site name or organisation name; or a whole reference
     agency_id: int | None = None
     status: str = ""  # a BookingStatus, or "" for all
     first_shift_from: date | None = None  # the first shift starts on or after this day, in its agency's time
@@ -139,15 +152,18 @@ def bookings(f: BookingFilter, *, page: int = 1) -> Page:
             ids = ids.where(_starts_from(f.first_shift_from, agency_list))
         if f.first_shift_to and f.first_shift_to < date.max:
             ids = ids.where(~_starts_from(f.first_shift_to + timedelta(days=1), agency_list))
-    if f.search:
-        org = select(Organisation.id).where(Organisation.id == Booking.organisation_id,
-                                            contains(Organisation.legal_name, f.search))
+    if f.search and REFERENCE.fullmatch(f.search):
+        ids = ids.where(Booking.reference == f.search.upper())  # a whole reference: its unique index, no scan
+    elif f.search:
+        orgs = select(Organisation.id).where(contains(Organisation.legal_name, f.search))  # a small table, first
         ids = ids.where(or_(contains(Booking.reference, f.search), contains(Booking.site_name, f.search),
-                            org.exists()))
-    rows = (select(Booking, Organisation.legal_name, Agency.short_name, Agency.time_zone, booking_queries._paid_cents())
-            .join(Organisation, Organisation.id == Booking.organisation_id)
-            .join(Agency, Agency.id == Booking.agency_id))
-    return booking_queries._paginate(ids, rows, (Booking.id.desc(),), page, PAGE_SIZE)
+                            Booking.organisation_id.in_(orgs)))
+    wanted, empty = _ids(ids.order_by(Booking.id.desc()), page)
+    found = {row[0].id: row for row in db.session.execute(
+        select(Booking, Organisation.legal_name, Agency.short_name, Agency.time_zone, booking_queries._paid_cents())
+        .join(Organisation, Organisation.id == Booking.organisation_id).join(Agency, Agency.id == Booking.agency_id)
+        .where(Booking.id.in_(wanted)))} if wanted else {}
+    return _with_rows(empty, wanted, found)
 
 
 def get_booking(booking_id: int) -> Booking:
