@@ -98,8 +98,9 @@ def test_organisations_by_name_city_and_member_email_with_members_approvals_and_
     assert re.search(r"Tucson PD\s*<span class=\"badge badge-pending\">Awaiting review", page)
     org = world.riverside.organisation_id
     assert re.search(rf'href="/admin/bookings\?org={org}">2<', page)
-    listed = rows(html(client, f"/admin/bookings?org={org}"), "bookings")
-    assert sorted(listed) == sorted([world.bookings["arena"].reference, world.bookings["park"].reference])
+    of_org = html(client, f"/admin/bookings?org={org}&status=submitted")
+    assert rows(of_org, "bookings") == [world.bookings["park"].reference, world.bookings["arena"].reference]
+    assert '<a href="/admin/bookings?status=submitted">Show every organisation' in of_org
     under = html(client, "/admin/organisations?q=under")
     assert rows(under, "organisations")[0].startswith("Under_score Works") and "No agency asked" in under
 
@@ -171,6 +172,7 @@ def test_pages_of_25_keep_the_search(client, admin, agencies):
 @pytest.mark.parametrize(("query", "message"), [
     ("page=abc", "That page number could not be read: showing the first page."),
     ("page=%C2%B2", "That page number could not be read"),
+    ("org=99999", "That organisation was not found: showing the bookings of every organisation."),
     ("status=lost", "Not a valid choice"),
     ("agency=nowhere", "Not a valid choice"),
     ("date_from=2027-02-30", "Not a valid date value"),

@@ -98,12 +98,17 @@ def bookings():
     page, note = _page_number()
     agency = next((a for a in agencies if a.slug == form.value("agency")), None)
     organisation = _organisation_arg()
+    if organisation is None and request.args.get("org"):
+        missing = "That organisation was not found: showing the bookings of every organisation."
+        note = f"{note} {missing}".strip()
     f = queries.BookingFilter(
         search=form.search, agency_id=agency.id if agency else None, status=form.value("status") or "",
         first_shift_from=form.value("date_from"), first_shift_to=form.value("date_to"),
         organisation_id=organisation.id if organisation else None)
+    every_organisation = url_for("admin.bookings", **{k: v for k, v in request.args.items()
+                                                      if k in form._fields and k != "page"})
     return _list("admin/bookings.html", form, queries.bookings(f, page=page), note, organisation=organisation,
-                 labels={s.value: s.label for s in BookingStatus})
+                 every_organisation=every_organisation, labels={s.value: s.label for s in BookingStatus})
 
 
 @bp.get("/bookings/<int:booking_id>")
