@@ -143,8 +143,9 @@ def _back() -> str:
 @bp.get("/users/<int:user_id>/disable")
 def confirm_disable(user_id: int):
     """Are you sure? Disabling signs the person out everywhere at once."""
-    user = db.session.get(User, user_id)
-    if user is None:
+    try:
+        user = queries.get_user(user_id)
+    except queries.NotFound:
         abort(404)
     if user.id == current_user.id:
         abort(403)
