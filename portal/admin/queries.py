@@ -155,7 +155,7 @@ def bookings(f: BookingFilter, *, page: int = 1) -> Page:
     if f.search and REFERENCE.fullmatch(f.search):
         ids = ids.where(Booking.reference == f.search.upper())  # a whole reference: its unique index, no scan
     elif f.search:
-        orgs = select(Organisation.id).where(contains(Organisation.legal_name, f.search))  # a small table, first
+        orgs = select(Organisation.id).where(contains(Organisation.legal_name, f.search))  # (a small table)
         ids = ids.where(or_(contains(Booking.reference, f.search), contains(Booking.site_name, f.search),
                             Booking.organisation_id.in_(orgs)))
     wanted, empty = _ids(ids.order_by(Booking.id.desc()), page)
