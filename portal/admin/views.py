@@ -111,13 +111,18 @@ def bookings():
                  every_organisation=every_organisation, labels={s.value: s.label for s in BookingStatus})
 
 
+def _found(lookup, key: int):
+    """What ``lookup`` finds, or 404."""
+    try:
+        return lookup(key)
+    except queries.NotFound:
+        abort(404)
+
+
 @bp.get("/bookings/<int:booking_id>")
 def booking(booking_id: int):
     """A booking of any agency, read-only: status, agency, employer, shifts, officers, invoice, payments, timeline."""
-    try:
-        booking = queries.get_booking(booking_id)
-    except queries.NotFound:
-        abort(404)
+    booking = _found(queries.get_booking, booking_id)
     card = card_of_booking(booking)
     payments = db.session.scalars(select(Payment).where(Payment.booking_id == booking.id).order_by(Payment.id)).all()
     refunds = db.session.scalars(select(Refund).where(Refund.booking_id == booking.id).order_by(Refund.id)).all()
@@ -143,10 +148,7 @@ def _back() -> str:
 @bp.get("/users/<int:user_id>/disable")
 def confirm_disable(user_id: int):
     """Are you sure? Disabling signs the person out everywhere at once."""
-    try:
-        user = queries.get_user(user_id)
-    except queries.NotFound:
-        abort(404)
+    user = _found(queries.get_user, user_id)
     if user.id == current_user.id:
         abort(403)
     return render_template("admin/disable.html", user=user, back=_back())
