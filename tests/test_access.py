@@ -8,7 +8,7 @@ from tests.conftest import post_form
 
 EMPLOYER_PAGES = ["/employer/"]
 AGENCY_PAGES = ["/agency/", "/agency/team"]
-ADMIN_PAGES = ["/admin/"]
+ADMIN_PAGES = ["/admin/", "/admin/organisations", "/admin/users", "/admin/bookings"]
 LOGGED_IN_PAGES = ["/auth/profile"]
 
 
