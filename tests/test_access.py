@@ -11,7 +11,7 @@ EMPLOYER_PAGES = ["/employer/", "/employer/billing", f"/employer/billing?what=in
                   "/employer/requests/1/invoice"]
 AGENCY_PAGES = ["/agency/", "/agency/team", "/agency/exports", f"/agency/exports?what=payments&{RANGE}",
                 "/agency/bookings/1/invoice"]
-ADMIN_PAGES = ["/admin/"]
+ADMIN_PAGES = ["/admin/", "/admin/organisations", "/admin/users", "/admin/bookings"]
 LOGGED_IN_PAGES = ["/auth/profile"]
 
 
