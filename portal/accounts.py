@@ -15,13 +15,15 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import with_expression
 
-from portal import cards
+from portal import cards, pagecache
 from portal.extensions import db
 from portal.models import (
     Agency,
@@ -221,13 +223,21 @@ def set_active(user: User, active: bool) -> None:
     db.session.commit()
 
 
+@cache
+def _signed_in_user():
+    """The user of a session, read afresh, with the version of the pages they see (one query for both)."""
+    return (select(User).where(User.id == bindparam("id"))
+            .options(with_expression(User.page_version, pagecache.viewer_version()))
+            .execution_options(populate_existing=True))
+
+
 def user_for_session(session_id: str) -> User | None:
     """The user a session or remember-me cookie names (``"<id>:<token>"``), if that session is still open:
     the token is the user's current one and the account is active."""
     id_text, _, token = session_id.partition(":")
     if not (id_text.isascii() and id_text.isdigit() and len(id_text) <= 10 and token):
         return None
-    user = db.session.get(User, int(id_text)) if int(id_text) <= MAX_DATABASE_ID else None
+    user = db.session.scalar(_signed_in_user(), {"id": int(id_text)}) if int(id_text) <= MAX_DATABASE_ID else None
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     return user

@@ -7,7 +7,8 @@ again only when all of these still hold:
 * **the same viewer and request**: the key is the signed-in user, their session's CSRF secret (a page
   carries forms signed for that session), the URL with its query, and whether htmx asked for a block;
 * **the same data**: every page names its *scopes* (``org:<id>``, ``agency:<id>``, and ``all`` always),
-  and each scope has a version in the ``page_versions`` table, read in one indexed query per request.
+  and each scope has a version in the ``page_versions`` table, read with the signed-in user (the user
+  loader's query sums the versions of the user's own scopes: ``viewer_version``).
   Every transaction that changes a row bumps the versions of the scopes the row belongs to, in the same
   commit (``_Tracker``: SQLAlchemy session events see every ORM change, so no service has to remember);
   a row it cannot place, and any bulk UPDATE or DELETE, bumps ``all``;
@@ -35,7 +36,7 @@ from functools import wraps
 from cachetools import LRUCache
 from flask import Response, current_app, g, make_response, request, session
 from flask_login import current_user
-from sqlalchemy import BigInteger, Column, String, Table, event, func, select
+from sqlalchemy import BigInteger, Column, String, Table, case, cast, event, func, literal, select
 from sqlalchemy.orm import Session
 
 from portal import clock
@@ -172,6 +173,27 @@ def bump(session: Session, scopes: Iterable[str]) -> None:
             index_elements=[versions.c.scope], set_={"version": versions.c.version + 1}))
 
 
+def own_scopes(user) -> frozenset[str]:
+    """The scopes of a user's own pages: their organisation's or their agency's, and ``all``."""
+    if user.organisation_id is not None:
+        return frozenset({ALL, f"org:{user.organisation_id}"})
+    if user.agency_id is not None:
+        return frozenset({ALL, f"agency:{user.agency_id}"})
+    return frozenset({ALL})
+
+
+def viewer_version():
+    """``version_of(own_scopes(user))`` as a column of the user's own row, so the query that loads the signed-in
+    user reads it too (``User.page_version``): one round trip less on every page served from the cache."""
+    from portal.models import User
+
+    own = case((User.organisation_id.is_not(None), literal("org:") + cast(User.organisation_id, String)),
+               (User.agency_id.is_not(None), literal("agency:") + cast(User.agency_id, String)),
+               else_=literal(ALL))
+    return (select(func.coalesce(func.sum(versions.c.version), 0))
+            .where(versions.c.scope.in_([literal(ALL), own])).scalar_subquery())
+
+
 def version_of(session: Session, scopes: Iterable[str]) -> int:
     """One number that changes whenever any of the scopes' versions does (each only grows)."""
     return session.scalar(select(func.coalesce(func.sum(versions.c.version), 0))
@@ -226,7 +248,10 @@ def cached(scopes: Callable[..., Iterable[str]]):
             config = current_app.config
             if not config.get("PAGE_CACHE_SIZE", 512) or request.method != "GET" or session.get("_flashes"):
                 return view(**kwargs)
-            version = version_of(db.session, scopes(**kwargs))
+            wanted = frozenset({*scopes(**kwargs), ALL})
+            version = current_user.page_version if wanted == own_scopes(current_user) else None
+            if version is None:  # (another's scope, or the user was not loaded by the session's loader)
+                version = version_of(db.session, wanted)
             minute = int(clock.now().timestamp()) // 60
             entry = current_app.extensions["page_cache"].get(_key())
             if entry is not None and entry.version == version and entry.minute == minute:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.extensions import db
 from portal.models.agencies import Agency
@@ -121,6 +121,8 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Loaded with the signed-in user only (portal.pagecache.viewer_version): the data version of their own pages.
+    page_version: Mapped[int | None] = query_expression()
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     agency: Mapped[Agency | None] = relationship()
