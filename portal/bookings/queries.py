@@ -211,9 +211,10 @@ def agency_queue(agency_id: int, f: QueueFilter, *, page: int = 1) -> Page:
     if f.date_to is not None:
         ids = ids.where(Booking.starts_at < f.date_to)
     if f.search:
-        like = f"%{f.search.lower()}%"
+        text = f.search.lower()  # a "%" or "_" typed is that character, not a wildcard
         ids = ids.join(Organisation, Organisation.id == Booking.organisation_id).where(
-            or_(func.lower(Booking.reference).like(like), func.lower(Organisation.legal_name).like(like)))
+            or_(func.lower(Booking.reference).contains(text, autoescape=True),
+                func.lower(Organisation.legal_name).contains(text, autoescape=True)))
     rows = (select(Booking, Organisation.legal_name, _paid_cents())
             .join(Organisation, Organisation.id == Booking.organisation_id))
     return _paginate(ids, rows, (Booking.starts_at, Booking.id), page)

@@ -48,6 +48,9 @@ def test_the_queue_shows_submitted_requests_of_the_agency_only(app, client, empl
         kcpd.reference) == 0
     found = agency.get("/agency/bookings", query_string={"status": "", "q": kcpd.reference.lower()})
     assert kcpd.reference in found.get_data(as_text=True)
+    for wildcard in ("%", "_", kcpd.reference[:3] + "_"):  # typed, they are characters, not wildcards
+        page = agency.get("/agency/bookings", query_string={"status": "", "q": wildcard}).get_data(as_text=True)
+        assert kcpd.reference not in page
     fragment = agency.get("/agency/bookings", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="queue-results"')
 
