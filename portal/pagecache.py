@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from cachetools import LRUCache
-from flask import Response, current_app, g, make_response, request, session
+from flask import Response, current_app, make_response, request, session
 from flask_login import current_user
 from sqlalchemy import BigInteger, Column, String, Table, case, cast, event, func, literal, select
 from sqlalchemy.orm import Session
@@ -300,4 +300,3 @@ def _verify(entry: _Entry, view, kwargs) -> None:
     cached_body = entry.body.replace(entry.csrf.encode(), _csrf_token().encode())
     if fresh.status_code != 200 or fresh.get_data() != cached_body:
         raise StalePage(f"{request.full_path}: the cached page differs from the page rendered now")
-    g.page_cache_verified = True
